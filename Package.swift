@@ -34,7 +34,8 @@ let package = Package(
     // libFuzzer target over the maps/smaps parsers (Scripts/fuzz builds it with --sanitize fuzzer).
     .executableTarget(name: "FuzzMaps", dependencies: ["VMMapCore"]),
 
-    .testTarget(name: "VMMapCoreTests", dependencies: ["VMMapCore"], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "VMMapCoreTests", dependencies: ["VMMapCore"], resources: [.copy("Fixtures")]),
     .testTarget(name: "VMReportTests", dependencies: ["VMReport", "VMMapCore"]),
     .testTarget(name: "VMMapCLITests", dependencies: ["VMMapCore", "VMReport"]),
   ]

@@ -94,11 +94,12 @@ public enum SmapsField: Int, CaseIterable, Sendable {
 /// Fixed storage for the fields this code knows (and which of them the kernel printed), plus
 /// the lines of fields it does not know yet, kept in order, so a newer kernel loses nothing.
 public struct SmapsCounters: Hashable, Sendable {
-  private var values: (
-    UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
-    UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
-    UInt64, UInt64, UInt64, UInt64, UInt64, UInt64
-  ) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+  private var values:
+    (
+      UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+      UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+      UInt64, UInt64, UInt64, UInt64, UInt64, UInt64
+    ) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
   /// Bit `field.rawValue` set when the kernel printed that line.
   public private(set) var present: UInt32 = 0
   /// Lines of fields not in `SmapsField`, in the order printed: name and value (bytes if the

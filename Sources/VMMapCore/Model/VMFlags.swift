@@ -14,7 +14,8 @@ public struct VMFlags: Hashable, Sendable, CustomStringConvertible {
   public static let codes: [(code: String, meaning: String)] = [
     ("rd", "readable"), ("wr", "writeable"), ("ex", "executable"), ("sh", "shared"),
     ("mr", "may read"), ("mw", "may write"), ("me", "may execute"), ("ms", "may share"),
-    ("gd", "stack segment grows down"), ("pf", "pure PFN range"), ("dw", "disabled write to the mapped file"),
+    ("gd", "stack segment grows down"), ("pf", "pure PFN range"),
+    ("dw", "disabled write to the mapped file"),
     ("lo", "pages are locked in memory"), ("io", "memory mapped I/O area"),
     ("sr", "sequential read advise provided"), ("rr", "random read advise provided"),
     ("dc", "do not copy area on fork"), ("de", "do not expand area on remapping"),
