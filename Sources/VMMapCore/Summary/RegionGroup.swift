@@ -1,0 +1,50 @@
+/// The sections of the grouped view, in the order they are shown (the seed's layout).
+public enum RegionGroup: String, CaseIterable, Sendable {
+  case executable = "EXECUTABLE"
+  case heap = "HEAP"
+  case sharedLibraries = "SHARED LIBRARIES"
+  case stack = "STACK"
+  case special = "SPECIAL"
+  case anonymous = "ANONYMOUS"
+  case files = "MAPPED FILES"
+  case sharedMemory = "SHARED MEMORY"
+
+  /// The group of region `index` of `map`: ELF objects and what belongs to them (bss tails,
+  /// alignment padding) under their object; an arena's unused reservation under the heap;
+  /// everything else by kind.
+  public init(region index: Int, of map: MemoryMap) {
+    let c = map.regions[index].classification
+    switch c.kind {
+    case .executable: self = .executable
+    case .sharedLibrary: self = .sharedLibraries
+    case .bss, .reserved:
+      if let owner = c.owner {
+        self = map.isExecutable(owner) ? .executable : .sharedLibraries
+      } else if c.kind == .reserved, index > 0,
+        map.regions[index - 1].classification.kind == .mallocArena,
+        map.regions[index - 1].end == map.regions[index].start
+      {
+        self = .heap
+      } else {
+        self = .anonymous
+      }
+    case .heap, .mallocArena: self = .heap
+    case .mainStack, .threadStack, .guardPage: self = .stack
+    case .vdso, .vvar, .vsyscall, .uprobes: self = .special
+    case .anonymous: self = .anonymous
+    case .privateFile, .sharedFile, .device: self = .files
+    case .sharedAnonymous, .memfd, .sysvShm, .hugetlb: self = .sharedMemory
+    }
+  }
+}
+
+extension MemoryMap {
+  /// Whether `path` names the main program (`/proc/PID/exe`; for saved text, the owner of
+  /// the regions classified `.executable`).
+  public func isExecutable(_ path: PathBytes) -> Bool {
+    if let executable { return executable == path }
+    return regions.contains {
+      $0.classification.kind == .executable && $0.classification.owner == path
+    }
+  }
+}

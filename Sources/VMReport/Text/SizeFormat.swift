@@ -1,0 +1,47 @@
+/// Sizes for people, in IEC units (KiB, MiB, GiB, TiB, PiB, EiB), without Foundation.
+public enum SizeFormat {
+  private static let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+
+  /// `4 KiB`, `1.6 MiB`, `128 TiB`: whole numbers as such, one decimal below 100 units.
+  public static func iec(_ bytes: UInt64) -> String {
+    if bytes < 1024 { return "\(bytes) B" }
+    var unit = 0
+    var scaled = Double(bytes)
+    while scaled >= 1024 && unit < units.count - 1 {
+      scaled /= 1024
+      unit += 1
+    }
+    return number(scaled) + " " + units[unit]
+  }
+
+  /// A compact form for table columns: `0`, `4K`, `1.6M`, `12G`.
+  public static func compact(_ bytes: UInt64) -> String {
+    if bytes == 0 { return "0" }
+    if bytes < 1024 { return "\(bytes)B" }
+    var unit = 0
+    var scaled = Double(bytes)
+    while scaled >= 1024 && unit < units.count - 1 {
+      scaled /= 1024
+      unit += 1
+    }
+    return number(scaled) + String(units[unit].prefix(1))
+  }
+
+  /// One decimal when below 100 and not whole; rounded half up.
+  static func number(_ x: Double) -> String {
+    let tenths = (x * 10).rounded()
+    if tenths.truncatingRemainder(dividingBy: 10) == 0 || x >= 100 {
+      return String(Int64(x.rounded()))
+    }
+    let whole = Int64(tenths) / 10
+    return "\(whole).\(Int64(tenths) % 10)"
+  }
+
+  /// A percentage with one decimal (`12.5%`), `<0.1%` for tiny non-zero shares.
+  public static func percent(_ part: UInt64, of whole: UInt64) -> String {
+    guard whole > 0 else { return "0%" }
+    let p = Double(part) * 100 / Double(whole)
+    if p > 0 && p < 0.1 { return "<0.1%" }
+    return number(p) + "%"
+  }
+}

@@ -1,0 +1,238 @@
+import ArgumentParser
+import Glibc
+import VMMapCore
+import VMReport
+
+/// `vmmap`: show and explain a process's virtual memory.
+struct VMMapCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "vmmap",
+    abstract: "Show and explain a process's virtual memory.",
+    discussion: """
+      Every region is classified as the kernel and the ELF file see it (ELF headers, .text,
+      .rodata, .data/.bss, heap, stacks and their guard pages, shared libraries, anonymous,
+      file and shared mappings, vdso, vvar, vsyscall), with its size, RSS, PSS and swap.
+
+      Examples:
+        vmmap --self                         this process, grouped as in the handout
+        vmmap --map 1234 --table --top 20    the 20 largest regions by RSS
+        vmmap --map 1234 --kind thread-stack,guard-page
+        vmmap --detail 0x7ffd12345678 --pid 1234
+        vmmap --smaps-file smaps.txt --json  a saved smaps file, as JSON
+      """,
+    version: VMMapVersion.description)
+
+  @Flag(name: .customLong("self"), help: "Show vmmap's own memory map.")
+  var selfMap = false
+
+  @Option(
+    name: .customLong("map"), parsing: .upToNextOption,
+    help: ArgumentHelp("Show the memory map of each PID.", valueName: "pid"))
+  var mapPIDs: [String] = []
+
+  @Option(
+    help: ArgumentHelp(
+      "Explain one address: its region, page and what an access does.", valueName: "addr"))
+  var detail: String?
+
+  @Option(help: ArgumentHelp("The process for --detail (default: vmmap itself).", valueName: "pid"))
+  var pid: String?
+
+  @Option(
+    name: .customLong("maps-file"),
+    help: ArgumentHelp("Read a saved /proc/PID/maps file.", valueName: "file"))
+  var mapsFile: String?
+
+  @Option(
+    name: .customLong("smaps-file"),
+    help: ArgumentHelp("Read a saved /proc/PID/smaps file.", valueName: "file"))
+  var smapsFile: String?
+
+  @Flag(help: "One address-ordered table (with gaps) instead of the grouped layout.")
+  var table = false
+
+  @Option(
+    help: ArgumentHelp(
+      "Only regions of these kinds (comma-separated): \(RegionKind.allCases.map(\.rawValue).joined(separator: ", ")).",
+      valueName: "kind"))
+  var kind: [String] = []
+
+  @Option(
+    help: ArgumentHelp(
+      "Order regions by addr, size, rss, pss or swap (largest first).", valueName: "key"))
+  var sort: RegionSelection.SortKey?
+
+  @Option(
+    help: ArgumentHelp(
+      "Only the N first regions after sorting (default order: RSS).", valueName: "n"))
+  var top: Int?
+
+  @Option(help: ArgumentHelp("Output format: text or json.", valueName: "format"))
+  var format: OutputFormat?
+
+  @Flag(help: "Same as --format json.")
+  var json = false
+
+  @Option(
+    name: .shortAndLong,
+    help: ArgumentHelp("Write to this file (atomically); - is standard output.", valueName: "path"))
+  var output: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Colour: auto (a terminal without NO_COLOR), always or never.", valueName: "when"))
+  var color: ColorChoice = .auto
+
+  func validate() throws {
+    let modes = [selfMap, !mapPIDs.isEmpty, detail != nil && mapsFile == nil && smapsFile == nil]
+      .filter { $0 }.count
+    let files = [mapsFile != nil, smapsFile != nil].filter { $0 }.count
+    if files > 1 { throw ValidationError("give either --maps-file or --smaps-file, not both") }
+    if modes == 0 && files == 0 {
+      throw ValidationError(
+        "say what to show: --self, --map PID, --detail ADDR, --maps-file F or --smaps-file F")
+    }
+    if selfMap && !mapPIDs.isEmpty {
+      throw ValidationError("give either --self or --map PID, not both")
+    }
+    if files > 0 && (selfMap || !mapPIDs.isEmpty) {
+      throw ValidationError("a saved file is its own map: drop --self/--map")
+    }
+    if pid != nil && detail == nil { throw ValidationError("--pid goes with --detail ADDR") }
+    if detail != nil && (selfMap || !mapPIDs.isEmpty) {
+      throw ValidationError("--detail ADDR takes --pid PID, not --self or --map")
+    }
+    if let top, top < 1 { throw ValidationError("--top takes a positive number, not \(top)") }
+    if json && format != nil && format != .json {
+      throw ValidationError("--json contradicts --format \(format!)")
+    }
+    _ = try kinds()
+  }
+
+  func kinds() throws -> Set<RegionKind> {
+    var set: Set<RegionKind> = []
+    for word in kind.flatMap({ $0.split(separator: ",") }) {
+      guard let k = RegionKind(rawValue: word.filter { $0 != " " }) else {
+        throw ValidationError(
+          "unknown kind '\(word)'; kinds: \(RegionKind.allCases.map(\.rawValue).joined(separator: ", "))"
+        )
+      }
+      set.insert(k)
+    }
+    return set
+  }
+
+  var effectiveFormat: OutputFormat { json ? .json : format ?? .text }
+
+  func run() throws {
+    let selection = RegionSelection(kinds: try kinds(), sort: sort, top: top)
+    let style = TextStyle(
+      enabled: color.enabled(forFileDescriptor: output == nil || output == "-" ? 1 : -1))
+    var bytes: [UInt8] = []
+    var firstError: VMMapError?
+
+    if let detail {
+      let address = try parseAddress(detail)
+      let d: AddressDetail
+      if let file = mapsFile ?? smapsFile {
+        d = try DetailLoader.saved(address: address, path: file, smaps: smapsFile != nil)
+      } else {
+        d = try DetailLoader.live(address: address, pid: try pid.map(parsePID) ?? getpid())
+      }
+      bytes =
+        effectiveFormat == .json
+        ? DetailJSONRenderer().render(d) : Array(DetailTextRenderer(style: style).render(d).utf8)
+      try emit(bytes)
+      return
+    }
+
+    var maps: [MemoryMap] = []
+    if let file = mapsFile {
+      maps.append(try MemoryMapLoader.saved(path: file, smaps: false))
+    } else if let file = smapsFile {
+      maps.append(try MemoryMapLoader.saved(path: file, smaps: true))
+    } else {
+      let pids = selfMap ? [getpid()] : try mapPIDs.map(parsePID)
+      for pid in pids {
+        do throws(VMMapError) {
+          maps.append(try MemoryMapLoader.live(pid: pid, counters: true))
+        } catch {
+          // As pmap does: report this one, go on with the others, fail at the end.
+          guard pids.count > 1 else { throw error }
+          reportError(error)
+          if firstError == nil { firstError = error }
+        }
+      }
+    }
+
+    let swap = mapsFile == nil && smapsFile == nil ? swapIsConfigured() : nil
+    switch effectiveFormat {
+    case .json:
+      let renderer = MapJSONRenderer(selection: selection, swapConfigured: swap)
+      if maps.count == 1 && mapPIDs.count <= 1 {
+        bytes = renderer.render(maps[0])
+      } else {
+        var w = JSONWriter(prettyDepth: 3)
+        w.beginArray()
+        for m in maps {
+          w.element()
+          renderer.write(m, into: &w)
+        }
+        w.endArray()
+        bytes = w.bytes + [UInt8(ascii: "\n")]
+      }
+    case .text:
+      let renderer = MapTextRenderer(
+        layout: table ? .table : .grouped, selection: selection, style: style, swapConfigured: swap)
+      bytes = Array(maps.map(renderer.render).joined(separator: "\n").utf8)
+    }
+    try emit(bytes)
+    if let firstError { throw ExitCode(firstError.exitCode) }
+  }
+
+  func emit(_ bytes: [UInt8]) throws(VMMapError) {
+    if let output, output != "-" {
+      try AtomicFile.write(bytes, to: output)
+    } else {
+      try writeStandardOutput(bytes)
+    }
+  }
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+  case text, json
+}
+
+enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
+  case auto, always, never
+
+  func enabled(forFileDescriptor fd: Int32) -> Bool {
+    switch self {
+    case .always: return true
+    case .never: return false
+    case .auto:
+      guard fd >= 0, isatty(fd) != 0 else { return false }
+      if let v = getenv("NO_COLOR"), v.pointee != 0 { return false }
+      if let term = getenv("TERM"), String(cString: term) == "dumb" { return false }
+      return true
+    }
+  }
+}
+
+extension RegionSelection.SortKey: ExpressibleByArgument {}
+
+/// A PID as people type it; anything else is a usage error naming the input.
+func parsePID(_ text: String) throws(VMMapError) -> Int32 {
+  guard let pid = Int32(text), pid > 0 else {
+    throw VMMapError(
+      .usage, what: "PID '\(text)'", why: "not a process ID",
+      fix: "give a positive number, as ps -e lists")
+  }
+  return pid
+}
+
+/// One line on standard error: `vmmap: <what failed>: <why> (<what to do>)`.
+func reportError(_ error: VMMapError) {
+  let line = "vmmap: " + TerminalEscape.escape(error.description) + "\n"
+  _ = line.withCString { write(2, $0, strlen($0)) }
+}
