@@ -1,0 +1,204 @@
+import Foundation
+import Testing
+
+@Suite(.serialized) struct CLIMapTests {
+  @Test func selfShowsTheGroupedLayout() throws {
+    let r = try vmmap("--self")
+    #expect(r.status == 0, "\(r.stderr)")
+    for title in ["=== VIRTUAL MEMORY MAP (PID", "SUMMARY", "EXECUTABLE", "HEAP:", "SHARED LIBRARIES:", "STACK:", "SPECIAL:", "=== END MAP ==="] {
+      #expect(r.text.contains(title), "missing \(title)")
+    }
+    #expect(r.text.contains("libc.so.6"))
+    #expect(r.stderr.isEmpty)
+  }
+
+  /// For an idle process the summed counters equal smaps_rollup, and each region's counters
+  /// equal that region's smaps entry.
+  @Test func totalsMatchSmapsRollup() throws {
+    let sleeper = try Sleeper()
+    let r = try vmmap("--map", String(sleeper.pid), "--json")
+    #expect(r.status == 0, "\(r.stderr)")
+    let object = try jsonObject(r.stdout)
+    let summary = try #require(object["summary"] as? [String: Any])
+    let rollup = try naiveFieldSums("/proc/\(sleeper.pid)/smaps_rollup")
+    #expect(summary["rss"] as? UInt64 == rollup["Rss"])
+    #expect(summary["swap"] as? UInt64 == rollup["Swap"])
+    #expect(summary["anonymous"] as? UInt64 == rollup["Anonymous"])
+    #expect(summary["privateDirty"] as? UInt64 == rollup["Private_Dirty"])
+    #expect(summary["pss"] as? UInt64 == rollup["Pss"])
+    #expect(summary["pssSource"] as? String == "smaps_rollup")
+
+    let regions = try #require(object["regions"] as? [[String: Any]])
+    let smaps = try naiveFieldSums("/proc/\(sleeper.pid)/smaps")
+    let rss = regions.reduce(UInt64(0)) { $0 + (($1["counters"] as? [String: Any])?["rss"] as? UInt64 ?? 0) }
+    #expect(rss == smaps["Rss"])
+    let status = try String(contentsOfFile: "/proc/\(sleeper.pid)/status", encoding: .utf8)
+    let vmSize = status.split(separator: "\n").first { $0.hasPrefix("VmSize:") }
+      .flatMap { UInt64($0.split(separator: " ", omittingEmptySubsequences: true)[1]) }.map { $0 * 1024 }
+    let vsyscall = summary["vsyscall"] as? UInt64 ?? 0
+    #expect((summary["totalVirtual"] as? UInt64).map { $0 - vsyscall } == vmSize)
+  }
+
+  /// Per-region Rss and Pss agree with pmap -XX, an independent reader of the same smaps.
+  @Test func perRegionNumbersMatchPmap() throws {
+    let sleeper = try Sleeper()
+    let r = try vmmap("--map", String(sleeper.pid), "--json")
+    let regions = try #require(try jsonObject(r.stdout)["regions"] as? [[String: Any]])
+    let pmap = try run("/usr/bin/pmap", ["-XX", String(sleeper.pid)])
+    let lines = pmap.text.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+    let header = try #require(lines.dropFirst().first)
+    let rssColumn = try #require(header.firstIndex(of: "Rss"))
+    let pssColumn = try #require(header.firstIndex(of: "Pss"))
+    var byStart: [UInt64: (UInt64, UInt64)] = [:]
+    for fields in lines.dropFirst(2) where fields.count > pssColumn {
+      guard let start = UInt64(fields[0], radix: 16), let rss = UInt64(fields[rssColumn]),
+        let pss = UInt64(fields[pssColumn])
+      else { continue }
+      byStart[start] = (rss * 1024, pss * 1024)
+    }
+    var compared = 0
+    for region in regions {
+      let start = UInt64((region["start"] as! String).dropFirst(2), radix: 16)!
+      guard let (rss, pss) = byStart[start], let counters = region["counters"] as? [String: Any] else { continue }
+      #expect(counters["rss"] as? UInt64 == rss, "Rss of \(region["start"]!)")
+      #expect(counters["pss"] as? UInt64 == pss, "Pss of \(region["start"]!)")
+      compared += 1
+    }
+    #expect(compared >= regions.count - 1)  // all but [vsyscall], which pmap leaves out
+  }
+
+  @Test func jsonValidatesAgainstTheSchema() throws {
+    let r = try vmmap("--self", "--json", "-o", "/tmp/vmmap-schema-test.json")
+    #expect(r.status == 0, "\(r.stderr)")
+    let check = try run(
+      "/usr/bin/env",
+      ["python3", "-c",
+       "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))); print('valid')",
+       "/tmp/vmmap-schema-test.json", repositoryRoot + "/docs/schema/map.schema.json"])
+    #expect(check.status == 0, "\(check.stderr)")
+    #expect(check.text == "valid\n")
+  }
+
+  @Test func tableKindAndTop() throws {
+    let r = try vmmap("--self", "--table", "--top", "3")
+    #expect(r.status == 0)
+    #expect(r.text.contains("Showing 3 of"))
+    let k = try vmmap("--self", "--kind", "heap,main-stack", "--json")
+    let regions = try #require(try jsonObject(k.stdout)["regions"] as? [[String: Any]])
+    #expect(!regions.isEmpty)
+    #expect(Set(regions.compactMap { $0["kind"] as? String }).isSubset(of: ["heap", "main-stack"]))
+  }
+
+  @Test func severalPIDs() throws {
+    let a = try Sleeper()
+    let b = try Sleeper()
+    let r = try vmmap("--map", String(a.pid), String(b.pid), "--json")
+    #expect(r.status == 0, "\(r.stderr)")
+    let list = try #require(try JSONSerialization.jsonObject(with: r.stdout) as? [[String: Any]])
+    #expect(list.compactMap { ($0["source"] as? [String: Any])?["pid"] as? Int32 } == [a.pid, b.pid])
+  }
+}
+
+@Suite(.serialized) struct CLIErrorTests {
+  func expectOneLine(_ r: RunResult, status: Int32, mentioning words: [String]) {
+    #expect(r.status == status, "status \(r.status): \(r.stderr)")
+    #expect(r.stdout.isEmpty)
+    let lines = r.stderr.split(separator: "\n")
+    #expect(lines.count == 1, "\(r.stderr)")
+    #expect(r.stderr.hasPrefix("vmmap: "))
+    for w in words { #expect(r.stderr.contains(w), "\(r.stderr) lacks \(w)") }
+    #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Stack dump"))
+  }
+
+  @Test func unknownPID() throws {
+    expectOneLine(try vmmap("--map", "999999999"), status: 66, mentioning: ["999999999", "no process"])
+  }
+
+  @Test func kernelThread() throws {
+    expectOneLine(try vmmap("--map", "2"), status: 69, mentioning: ["kernel thread"])
+  }
+
+  @Test func zombie() throws {
+    // A child that exits and is not reaped stays a zombie: start it from a shell that then
+    // sleeps without waiting for it.
+    let shell = Process()
+    shell.executableURL = URL(fileURLWithPath: "/bin/sh")
+    shell.arguments = ["-c", "sleep 0 & echo $!; exec sleep 30"]
+    let out = Pipe()
+    shell.standardOutput = out
+    try shell.run()
+    defer {
+      shell.terminate()
+      shell.waitUntilExit()
+    }
+    let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+    let zombie = try #require(Int32(line.trimmingCharacters(in: .whitespacesAndNewlines)))
+    for _ in 0..<200 {
+      if let stat = try? String(contentsOfFile: "/proc/\(zombie)/stat", encoding: .utf8), stat.contains(") Z ") { break }
+      usleep(10_000)
+    }
+    expectOneLine(try vmmap("--map", String(zombie)), status: 69, mentioning: ["zombie"])
+  }
+
+  @Test func permissionDeniedNamesTheCause() throws {
+    guard geteuid() == 0 else { return }  // needs root to become another user
+    // nobody reading PID 1 (root): denied by ptrace access rules, not by a missing file.
+    let r = try vmmap("--map", "1", user: 65534)
+    expectOneLine(r, status: 77, mentioning: ["/proc/1/", "permission denied"])
+    #expect(r.stderr.contains("ptrace") || r.stderr.contains("CAP_SYS_PTRACE"))
+  }
+
+  @Test func malformedInputs() throws {
+    expectOneLine(try vmmap("--detail", "0xzz"), status: 64, mentioning: ["0xzz"])
+    expectOneLine(try vmmap("--map", "abc"), status: 64, mentioning: ["abc"])
+    let unknownFlag = try vmmap("--frobnicate")
+    #expect(unknownFlag.status == 64)
+    #expect(!unknownFlag.stderr.isEmpty)
+  }
+
+  @Test func savedFiles() throws {
+    expectOneLine(try vmmap("--maps-file", "/nonexistent/maps"), status: 66, mentioning: ["/nonexistent/maps"])
+    let bad = "/tmp/vmmap-bad-maps.txt"
+    try "00400000-00452000 r-xp 00000000 08:02 173521 /usr/bin/dbus-daemon\nthis is not a maps line\n"
+      .write(toFile: bad, atomically: true, encoding: .utf8)
+    expectOneLine(try vmmap("--maps-file", bad), status: 65, mentioning: ["line 2"])
+  }
+
+  @Test func outputFileIsAtomic() throws {
+    let r = try vmmap("--self", "-o", "/nonexistent-dir/out.txt")
+    expectOneLine(r, status: 73, mentioning: ["/nonexistent-dir/out.txt"])
+    #expect(!FileManager.default.fileExists(atPath: "/nonexistent-dir"))
+  }
+}
+
+@Suite(.serialized) struct CLIDetailTests {
+  @Test func detailOfAStackAddress() throws {
+    let sleeper = try Sleeper()
+    let maps = try String(contentsOfFile: "/proc/\(sleeper.pid)/maps", encoding: .utf8)
+    let stackLine = try #require(maps.split(separator: "\n").first { $0.hasSuffix("[stack]") })
+    let range = stackLine.split(separator: " ")[0].split(separator: "-")
+    let end = UInt64(range[1], radix: 16)!
+    let address = "0x" + String(end - 16, radix: 16)
+    let r = try vmmap("--detail", address, "--pid", String(sleeper.pid), "--json")
+    #expect(r.status == 0, "\(r.stderr)")
+    let object = try jsonObject(r.stdout)
+    let region = try #require(object["region"] as? [String: Any])
+    #expect(region["kind"] as? String == "main-stack")
+    let page = try #require(object["page"] as? [String: Any])
+    #expect(page["present"] as? Bool == true)  // the top of the stack holds argv and envp
+    if geteuid() == 0 { #expect(page["frame"] is String) }
+    let access = try #require(object["access"] as? [[String: Any]])
+    #expect(access.map { $0["result"] as? String } == ["succeeds", "succeeds", "signal"])
+    #expect(access[2]["code"] as? String == "SEGV_ACCERR")
+  }
+
+  @Test func detailOfAGapAndOfKernelSpace() throws {
+    let gap = try vmmap("--detail", "0x1000")
+    #expect(gap.status == 0, "\(gap.stderr)")
+    #expect(gap.text.contains("SEGV_MAPERR"))
+    let kernel = try vmmap("--detail", "0xffff888000000000", "--json")
+    #expect(try jsonObject(kernel.stdout)["addressClass"] as? String == "kernel")
+    let odd = try vmmap("--detail", "0x0000900000000000", "--json")
+    #expect(try jsonObject(odd.stdout)["addressClass"] as? String == "non-canonical")
+  }
+}
