@@ -6,7 +6,15 @@ import Testing
 @Suite struct SelfMapTests {
   @Test func classifiesOwnMap() throws {
     var map = try TestMapsReader.read(pid: getpid())
-    Classifier.classify(&map)
+    let cache = ELFHeaderCache()
+    Classifier.classify(&map, elf: LiveELFProvider(pid: getpid(), cache: cache))
+    // One read per distinct file, however many regions map it.
+    let files = Set(
+      map.regions.filter { $0.mapping.inode != 0 && !$0.permissions.shared }.map {
+        FileIdentity(mapping: $0.mapping)
+      })
+    #expect(cache.count <= files.count)
+    #expect(cache.count > 5)
     var out = ""
     for r in map.regions {
       let c = r.classification
