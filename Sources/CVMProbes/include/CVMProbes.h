@@ -49,4 +49,42 @@ int vmp_pidfd_exited(int pidfd);
 /// The thread's own kernel TID (gettid).
 int vmp_gettid(void);
 
+/* ---- The specimen (`vmmap __specimen`): C only for what Swift cannot express exactly. ---- */
+
+#define VMP_SPECIMEN_BSS_SIZE (64 * 1024)
+
+/// The address of an initialised C global (`int vmp_specimen_data = 42`): the executable's .data.
+uintptr_t vmp_specimen_data_address(void);
+/// The address of a zero-initialised C global of VMP_SPECIMEN_BSS_SIZE bytes: the executable's
+/// .bss, most of it in the anonymous tail after the last file-backed segment.
+uintptr_t vmp_specimen_bss_address(void);
+/// getauxval(AT_SYSINFO_EHDR): the start of the vDSO, or 0.
+uintptr_t vmp_vdso_address(void);
+/// Blocks SIGTERM, SIGINT and SIGHUP in the calling thread (threads started later inherit
+/// the mask) and returns a signalfd for them, or -errno. <sys/signalfd.h> is not in Glibc's
+/// Swift module.
+int vmp_exit_signalfd(void);
+
+struct vmp_specimen_thread {
+  int tid;
+  int pipe_write;           /* closing it ends the thread's read(2) */
+  uintptr_t stack_address;  /* a local of the thread: inside its stack */
+  uintptr_t arena_block;    /* its first malloc: inside a non-main malloc arena */
+};
+
+/// Starts a thread that mallocs once, reports, then blocks in read(2) on a pipe so that
+/// task/TID/syscall shows its stack pointer. Swift cannot pin a local's address on a thread's
+/// stack for the thread's whole life. Returns 0 or -errno.
+int vmp_specimen_start_thread(struct vmp_specimen_thread *_Nonnull out);
+/// The address of a local of the calling function: inside the calling thread's stack.
+uintptr_t vmp_specimen_stack_address(void);
+/// The address of a function of the executable (its .text).
+uintptr_t vmp_specimen_text_address(void);
+/// The address of getpid in libc (a shared library's .text).
+uintptr_t vmp_specimen_libc_address(void);
+/// Line-buffers stdout (Swift 6 cannot reference the `stdout` global). Returns 0 or -errno.
+int vmp_line_buffer_stdout(void);
+/// memfd_create(2). Returns a descriptor or -errno.
+int vmp_memfd_create(const char *_Nonnull name, unsigned int flags);
+
 #endif

@@ -1,0 +1,167 @@
+extension ClassificationPass {
+  /// Rule 1: the names the kernel prints, and permissions for the rest.
+  mutating func labelByName() {
+    for i in map.regions.indices {
+      let (c, specific) = nameLabel(map.regions[i])
+      label(i, c, claim: specific)
+    }
+  }
+
+  /// The label a region gets from its name and permissions alone; `specific` is false for the
+  /// defaults (anonymous, reservation, file) that later rules may refine.
+  func nameLabel(_ r: Region) -> (Classification, specific: Bool) {
+    let perms = r.permissions
+    let kernelName = "name \(r.mapping.rawName.string) in maps"
+    // Names from the kernel are observed; a saved file's path-shaped name may be a real file
+    // with an odd name (`x (deleted)`, `/memfd:…`), unless map_files resolved it.
+    let nameCertainty: Certainty =
+      isLive || r.resolved != nil || !r.mapping.name.isAmbiguous ? .observed : .inferred
+    func c(
+      _ kind: RegionKind, _ description: String, _ evidence: [String],
+      _ certainty: Certainty = .observed
+    ) -> Classification {
+      Classification(
+        kind: kind, description: description, evidence: evidence, certainty: certainty)
+    }
+
+    if let huge = hugetlbEvidence(r) {
+      return (c(.hugetlb, "hugetlbfs huge pages" + fileSuffix(r), huge), true)
+    }
+
+    switch r.mapping.name {
+    case .anonymous:
+      if perms.isNone {
+        return (
+          c(
+            .reserved, "PROT_NONE reservation: address space held, no access",
+            ["permissions ---p, no name"]), false
+        )
+      }
+      if perms.shared {
+        return (
+          c(.sharedAnonymous, "shared anonymous memory", ["permissions \(perms), no name"]), true
+        )
+      }
+      return (c(.anonymous, "anonymous memory", ["permissions \(perms), no name"]), false)
+    case .heap:
+      return (c(.heap, "[heap], brk() managed, grows upward", [kernelName]), true)
+    case .stack:
+      return (
+        c(
+          .mainStack,
+          "main thread stack, grows downward; the kernel keeps a guard gap of stack_guard_gap"
+            + " below it", [kernelName]), true
+      )
+    case .threadStack(let tid):
+      var l = c(.threadStack, "thread stack of TID \(tid)", [kernelName + " (kernel before 4.5)"])
+      l.threadID = tid
+      return (l, true)
+    case .vdso:
+      return (
+        c(.vdso, "vDSO: virtual syscalls, clock_gettime without entering the kernel", [kernelName]),
+        true
+      )
+    case .vvar:
+      return (c(.vvar, "vvar: kernel variables read by the vDSO", [kernelName]), true)
+    case .vvarVclock:
+      return (
+        c(.vvar, "vvar_vclock: clock pages read by the vDSO (Linux 6.13+)", [kernelName]), true
+      )
+    case .vsyscall:
+      return (
+        c(
+          .vsyscall,
+          "vsyscall: legacy fixed-address syscalls, above user space; not counted in VmSize",
+          [kernelName]), true
+      )
+    case .uprobes:
+      return (c(.uprobes, "uprobes: breakpoint trampolines for user probes", [kernelName]), true)
+    case .namedAnonymous(let name):
+      return (
+        c(
+          .anonymous, "anonymous memory named \"\(name.string)\" (PR_SET_VMA_ANON_NAME)",
+          [kernelName]), true
+      )
+    case .namedSharedAnonymous(let name):
+      return (
+        c(.sharedAnonymous, "shared anonymous memory named \"\(name.string)\"", [kernelName]), true
+      )
+    case .otherPseudo(let raw):
+      return (
+        c(.device, "kernel mapping \(raw.string)", [kernelName + ": a pseudo name"], .inferred),
+        true
+      )
+    case .otherName(let raw):
+      return (c(.device, "kernel object \(raw.string)", [kernelName]), true)
+    case .file:
+      return fileLabel(r, kernelName: kernelName, certainty: nameCertainty)
+    }
+  }
+
+  private func fileLabel(
+    _ r: Region, kernelName: String, certainty: Certainty
+  ) -> (Classification, specific: Bool) {
+    let path = r.filePath ?? r.mapping.name.filePath ?? PathBytes([])
+    let perms = r.permissions
+    func c(_ kind: RegionKind, _ description: String, _ evidence: [String]) -> Classification {
+      Classification(
+        kind: kind, description: description, evidence: [kernelName] + evidence,
+        certainty: certainty)
+    }
+    if r.isDeleted, path.bytes == Array("/dev/zero".utf8), perms.shared {
+      return (
+        c(
+          .sharedAnonymous, "shared anonymous memory (MAP_SHARED|MAP_ANONYMOUS)",
+          ["the kernel names shared anonymous memory /dev/zero (deleted); shmem inode"]), true
+      )
+    }
+    if r.isDeleted, path.hasPrefix("/memfd:") {
+      let name = PathBytes(Array(path.bytes.dropFirst(7))).string
+      return (c(.memfd, "memfd \"\(name)\" (memfd_create)", ["/memfd: prefix"]), true)
+    }
+    if r.isDeleted, path.hasPrefix("/SYSV"), path.bytes.count == 13,
+      let key = UInt32(String(decoding: path.bytes.dropFirst(5), as: UTF8.self), radix: 16)
+    {
+      return (
+        c(
+          .sysvShm,
+          "System V shared memory, key \(Format.hex(UInt64(key))), shmid \(r.mapping.inode)",
+          ["/SYSV<key> name; the inode is the shmid"]), true
+      )
+    }
+    if path.hasPrefix("/dev/") {
+      return (c(.device, "device \(path.string)", ["/dev/ path"]), true)
+    }
+    if perms.shared {
+      return (c(.sharedFile, "file mapped shared (MAP_SHARED)", ["permissions \(perms)"]), true)
+    }
+    if perms.isNone {
+      return (
+        c(.reserved, "PROT_NONE file mapping: address space held, no access", ["permissions ---p"]),
+        false
+      )
+    }
+    return (c(.privateFile, "file mapped privately", ["permissions \(perms)"]), false)
+  }
+
+  /// Why the region is hugetlbfs memory, or nil.
+  func hugetlbEvidence(_ r: Region) -> [String]? {
+    if r.isDeleted, r.filePath?.bytes == Array("/anon_hugepage".utf8) {
+      return ["name /anon_hugepage (deleted): MAP_HUGETLB anonymous memory"]
+    }
+    if let counters = r.counters {
+      if counters.has(.kernelPageSize), counters[.kernelPageSize] > pageSize {
+        return ["smaps KernelPageSize \(Format.iec(counters[.kernelPageSize]))"]
+      }
+      if let flags = counters.vmFlags, flags.contains("ht") {
+        return ["VmFlags ht: area uses huge tlb pages"]
+      }
+    }
+    return nil
+  }
+
+  func fileSuffix(_ r: Region) -> String {
+    guard let path = r.filePath else { return "" }
+    return " (\(path.string))"
+  }
+}
