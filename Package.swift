@@ -37,6 +37,6 @@ let package = Package(
     .testTarget(
       name: "VMMapCoreTests", dependencies: ["VMMapCore"], resources: [.copy("Fixtures")]),
     .testTarget(name: "VMReportTests", dependencies: ["VMReport", "VMMapCore"]),
-    .testTarget(name: "VMMapCLITests", dependencies: ["VMMapCore", "VMReport"]),
+    .testTarget(name: "VMMapCLITests", dependencies: ["VMMapCore", "VMReport", "CVMProbes"]),
   ]
 )

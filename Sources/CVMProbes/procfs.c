@@ -2,6 +2,7 @@
 #include "CVMProbes.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -32,3 +33,5 @@ int vmp_pidfd_exited(int pidfd) {
 }
 
 int vmp_gettid(void) { return (int)syscall(SYS_gettid); }
+
+int vmp_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC) == 0 ? 0 : -errno; }

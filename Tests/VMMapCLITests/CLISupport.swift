@@ -1,3 +1,4 @@
+import CVMProbes
 import Foundation
 import Testing
 
@@ -22,35 +23,60 @@ struct RunResult {
 }
 
 /// Runs a program to completion; `user` runs it as that user through setpriv (root only).
+///
+/// posix_spawn with close-on-exec pipes: tests run in parallel, and a pipe end inherited by
+/// another test's long-lived child would keep this one waiting for end of file.
 func run(_ executable: String, _ arguments: [String], user: UInt32? = nil) throws -> RunResult {
-  let process = Process()
+  var argv = [executable] + arguments
   if let user {
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-    process.arguments =
-      ["--reuid=\(user)", "--regid=\(user)", "--clear-groups", "--inh-caps=-all", "--", executable]
-      + arguments
-  } else {
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
+    argv =
+      [
+        "/usr/bin/setpriv", "--reuid=\(user)", "--regid=\(user)", "--clear-groups",
+        "--inh-caps=-all", "--",
+      ]
+      + argv
   }
-  var environment = ProcessInfo.processInfo.environment
-  environment["NO_COLOR"] = "1"
-  process.environment = environment
-  let out = Pipe()
-  let err = Pipe()
-  process.standardOutput = out
-  process.standardError = err
-  process.standardInput = FileHandle.nullDevice
-  try process.run()
-  // Drain both pipes while the process runs, so a large output cannot block it.
+  var outPipe: [Int32] = [0, 0]
+  var errPipe: [Int32] = [0, 0]
+  guard vmp_pipe_cloexec(&outPipe) == 0, vmp_pipe_cloexec(&errPipe) == 0 else {
+    throw CocoaError(.fileWriteUnknown)
+  }
+  var actions = posix_spawn_file_actions_t()
+  posix_spawn_file_actions_init(&actions)
+  defer { posix_spawn_file_actions_destroy(&actions) }
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+  posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+  posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+  let environment = ProcessInfo.processInfo.environment.merging(["NO_COLOR": "1"]) { $1 }
+    .map { "\($0.key)=\($0.value)" }
+  let cArgs = argv.map { strdup($0) } + [nil]
+  let cEnv = environment.map { strdup($0) } + [nil]
+  defer {
+    cArgs.forEach { free($0) }
+    cEnv.forEach { free($0) }
+  }
+  var pid: pid_t = 0
+  let rc = posix_spawn(&pid, argv[0], &actions, nil, cArgs, cEnv)
+  close(outPipe[1])
+  close(errPipe[1])
+  guard rc == 0 else {
+    close(outPipe[0])
+    close(errPipe[0])
+    throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO)
+  }
+  // Drain stderr on another thread while reading stdout here, so neither pipe fills up.
   nonisolated(unsafe) var errData = Data()
-  let errThread = Thread { errData = err.fileHandleForReading.readDataToEndOfFile() }
+  let errFD = errPipe[0]
+  let errThread = Thread {
+    errData = FileHandle(fileDescriptor: errFD, closeOnDealloc: true).readDataToEndOfFile()
+  }
   errThread.start()
-  let outData = out.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  while errThread.isExecuting || !errThread.isFinished { usleep(1000) }
-  return RunResult(
-    status: process.terminationStatus, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
+  let outData = FileHandle(fileDescriptor: outPipe[0], closeOnDealloc: true).readDataToEndOfFile()
+  var status: Int32 = 0
+  while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+  while !errThread.isFinished { usleep(1000) }
+  let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+  return RunResult(status: code, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
 }
 
 func vmmap(_ arguments: String..., user: UInt32? = nil) throws -> RunResult {
@@ -59,17 +85,22 @@ func vmmap(_ arguments: String..., user: UInt32? = nil) throws -> RunResult {
 
 /// A child process that sleeps until killed, for reading a live, idle map.
 final class Sleeper {
-  let process = Process()
-  var pid: Int32 { process.processIdentifier }
+  let pid: pid_t
 
-  init(seconds: Int = 60) throws {
-    process.executableURL = URL(fileURLWithPath: "/bin/sleep")
-    process.arguments = [String(seconds)]
-    try process.run()
+  /// `/bin/sleep`, or with `isolated`, a statically linked idle program that shares no file
+  /// with any other process, so its Pss holds still while vmmap (which maps libc) reads it.
+  init(seconds: Int = 60, isolated: Bool = false) throws {
+    var child: pid_t = 0
+    let program = isolated ? try staticIdleProgram() : "/bin/sleep"
+    let args = [strdup(program), strdup(String(seconds)), nil]
+    defer { args.forEach { free($0) } }
+    let rc = posix_spawn(&child, program, nil, nil, args, environ)
+    guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
+    pid = child
     // Wait until the exec is done (comm is "sleep"), so the map is sleep's, not the test's.
-    for _ in 0..<200 {
-      if let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8),
-        comm.hasPrefix("sleep")
+    for _ in 0..<400 {
+      if let comm = try? readProcFile("/proc/\(pid)/comm"),
+        comm.hasPrefix("sleep") || comm.hasPrefix("vmmap-idle")
       {
         usleep(20_000)
         return
@@ -79,18 +110,46 @@ final class Sleeper {
   }
 
   deinit {
-    process.terminate()
-    process.waitUntilExit()
+    kill(pid, SIGKILL)
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
   }
+}
+
+/// Builds (once per test run) a static C program that pauses forever.
+func staticIdleProgram() throws -> String {
+  try StaticIdle.path.get()
+}
+
+private enum StaticIdle {
+  static let path: Result<String, Error> = Result {
+    let dir = NSTemporaryDirectory() + "vmmap-idle-\(getpid())"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    try "#include <unistd.h>\nint main(void) { for (;;) pause(); }\n"
+      .write(toFile: dir + "/idle.c", atomically: true, encoding: .utf8)
+    let binary = dir + "/vmmap-idle"
+    let cc = try run("/usr/bin/cc", ["-static", "-O2", "-o", binary, dir + "/idle.c"])
+    guard cc.status == 0 else { throw CocoaError(.executableLoad, userInfo: ["cc": cc.stderr]) }
+    return binary
+  }
+}
+
+/// A /proc file read to its end (Foundation's String(contentsOfFile:) trusts st_size, which
+/// procfs reports as 0).
+func readProcFile(_ path: String) throws -> String {
+  guard let handle = FileHandle(forReadingAtPath: path) else { throw CocoaError(.fileNoSuchFile) }
+  defer { try? handle.close() }
+  return String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
 }
 
 /// The `Name: N kB` fields of a smaps-style file, summed per name (independent, naive parse).
 func naiveFieldSums(_ path: String) throws -> [String: UInt64] {
-  let text = try String(contentsOfFile: path, encoding: .utf8)
+  let text = try readProcFile(path)
   var sums: [String: UInt64] = [:]
   for line in text.split(separator: "\n") {
     let parts = line.split(separator: " ", omittingEmptySubsequences: true)
-    guard parts.count == 3, parts[2] == "kB", parts[0].hasSuffix(":"), let v = UInt64(parts[1]) else {
+    guard parts.count == 3, parts[2] == "kB", parts[0].hasSuffix(":"), let v = UInt64(parts[1])
+    else {
       continue
     }
     sums[String(parts[0].dropLast()), default: 0] += v * 1024

@@ -24,15 +24,27 @@ func sampleMap() -> MemoryMap {
         deviceMinor: 0, inode: name.hasPrefix("/") ? 7 : 0, rawName: PathBytes(Array(name.utf8))),
       counters: c,
       classification: Classification(
-        kind: kind, description: description, certainty: .observed, owner: owner.map { PathBytes($0) }))
+        kind: kind, description: description, certainty: .observed,
+        owner: owner.map { PathBytes($0) }))
   }
   let regions = [
-    region(0x5555_5555_4000, 0x5555_5555_5000, "r--p", "/usr/bin/demo", .executable, "ELF headers", owner: "/usr/bin/demo", rss: 4096, pss: 4096),
-    region(0x5555_5555_5000, 0x5555_5555_7000, "r-xp", "/usr/bin/demo", .executable, ".text (code)", owner: "/usr/bin/demo", rss: 8192, pss: 8192),
-    region(0x5555_5556_0000, 0x5555_5558_1000, "rw-p", "[heap]", .heap, "[heap]", rss: 12288, pss: 12288),
-    region(0x7f00_0000_0000, 0x7f00_0000_2000, "r-xp", "/lib/libz.so.1", .sharedLibrary, ".text (code)", owner: "/lib/libz.so.1", rss: 8192, pss: 2048),
-    region(0x7f00_0000_2000, 0x7f00_0000_3000, "rwxp", "/tmp/\u{1b}[31mevil\nname", .privateFile, "file /tmp/\u{1b}[31mevil\nname", rss: 4096, pss: 4096, swap: 4096),
-    region(0x7ffd_0000_0000, 0x7ffd_0002_1000, "rw-p", "[stack]", .mainStack, "main stack", rss: 16384, pss: 16384),
+    region(
+      0x5555_5555_4000, 0x5555_5555_5000, "r--p", "/usr/bin/demo", .executable, "ELF headers",
+      owner: "/usr/bin/demo", rss: 4096, pss: 4096),
+    region(
+      0x5555_5555_5000, 0x5555_5555_7000, "r-xp", "/usr/bin/demo", .executable, ".text (code)",
+      owner: "/usr/bin/demo", rss: 8192, pss: 8192),
+    region(
+      0x5555_5556_0000, 0x5555_5558_1000, "rw-p", "[heap]", .heap, "[heap]", rss: 12288, pss: 12288),
+    region(
+      0x7f00_0000_0000, 0x7f00_0000_2000, "r-xp", "/lib/libz.so.1", .sharedLibrary, ".text (code)",
+      owner: "/lib/libz.so.1", rss: 8192, pss: 2048),
+    region(
+      0x7f00_0000_2000, 0x7f00_0000_3000, "rwxp", "/tmp/\u{1b}[31mevil\nname", .privateFile,
+      "file /tmp/\u{1b}[31mevil\nname", rss: 4096, pss: 4096, swap: 4096),
+    region(
+      0x7ffd_0000_0000, 0x7ffd_0002_1000, "rw-p", "[stack]", .mainStack, "main stack", rss: 16384,
+      pss: 16384),
   ]
   return MemoryMap(source: .live(pid: 4242), regions: regions, hasCounters: true)
 }
@@ -70,7 +82,9 @@ func sampleMap() -> MemoryMap {
 
   @Test func groupedLayoutHasTheSeedsSectionsAndEscapesNames() {
     let text = MapTextRenderer().render(sampleMap())
-    for title in ["SUMMARY", "EXECUTABLE", "HEAP:", "SHARED LIBRARIES:", "STACK:", "MAPPED FILES:", "GAPS"] {
+    for title in [
+      "SUMMARY", "EXECUTABLE", "HEAP:", "SHARED LIBRARIES:", "STACK:", "MAPPED FILES:", "GAPS",
+    ] {
       #expect(text.contains(title), "missing \(title)")
     }
     #expect(text.contains("libz.so.1"))

@@ -46,6 +46,9 @@ int vmp_pidfd_open(int pid);
 /// Polls a pidfd without blocking: 1 if the process has exited, 0 if it still runs, -errno.
 int vmp_pidfd_exited(int pidfd);
 
+/// pipe2(fds, O_CLOEXEC): both ends close on exec, atomically. Returns 0 or -errno.
+int vmp_pipe_cloexec(int fds[_Nonnull 2]);
+
 /// The thread's own kernel TID (gettid).
 int vmp_gettid(void);
 

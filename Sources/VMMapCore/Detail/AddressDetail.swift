@@ -97,3 +97,12 @@ public func parseAddress(_ text: String) throws(VMMapError) -> UInt64 {
   }
   return value
 }
+
+/// `vm.mmap_min_addr`: the lowest address a process may map (65536 by default), so that a
+/// NULL-pointer dereference always faults.
+public func mmapMinAddress() -> UInt64 {
+  guard let text = try? readSmallFile("/proc/sys/vm/mmap_min_addr"),
+    let value = UInt64(text.filter { $0.isNumber })
+  else { return 65536 }
+  return value
+}

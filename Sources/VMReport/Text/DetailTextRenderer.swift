@@ -62,9 +62,16 @@ public struct DetailTextRenderer {
   }
 
   func gapRow(_ g: Gap, _ address: UInt64) -> String {
-    style.yellow("→ ") + hexAddress(g.start, width: 12) + "-" + hexAddress(g.end, width: 12) + " "
-      + padLeft(SizeFormat.iec(g.size), 9)
-      + "       gap: \(SizeFormat.iec(address - g.start)) after the previous region, \(SizeFormat.iec(g.end - address)) before the next\n"
+    let below =
+      g.before == nil
+      ? "\(SizeFormat.iec(address - g.start)) above address 0 (no region below)"
+      : "\(SizeFormat.iec(address - g.start)) after the previous region"
+    let above =
+      g.after == nil
+      ? "\(SizeFormat.iec(g.end - address)) below the top of user space"
+      : "\(SizeFormat.iec(g.end - address)) before the next"
+    return style.yellow("→ ") + hexAddress(g.start, width: 12) + "-" + hexAddress(g.end, width: 12)
+      + " " + padLeft(SizeFormat.iec(g.size), 9) + "       gap: \(below), \(above)\n"
   }
 
   func location(_ d: AddressDetail) -> String {
@@ -77,7 +84,13 @@ public struct DetailTextRenderer {
       case .kernel: out += "  Kernel address: the upper half belongs to the kernel\n"
       case .aboveUserSpace:
         out += "  Above the top of user space (\(hexAddress(AddressSpace.current.userTop)))\n"
-      case .user: out += "  In a gap: no region holds this address\n"
+      case .user:
+        out += "  In a gap: no region holds this address\n"
+        let minimum = mmapMinAddress()
+        if d.address < minimum {
+          out +=
+            "  Below vm.mmap_min_addr (\(SizeFormat.iec(minimum))): the kernel never maps these addresses, so a NULL-pointer dereference always faults\n"
+        }
       }
       return out
     }
