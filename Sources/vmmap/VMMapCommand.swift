@@ -184,7 +184,9 @@ struct VMMapCommand: ParsableCommand {
     case .text:
       let renderer = MapTextRenderer(
         layout: table ? .table : .grouped, selection: selection, style: style, swapConfigured: swap)
-      bytes = Array(maps.map(renderer.render).joined(separator: "\n").utf8)
+      bytes = maps.enumerated().flatMap { i, m in
+        (i > 0 ? [UInt8(ascii: "\n")] : []) + renderer.renderBytes(m)
+      }
     }
     try emit(bytes)
     if let firstError { throw ExitCode(firstError.exitCode) }

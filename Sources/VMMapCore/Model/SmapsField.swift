@@ -148,13 +148,29 @@ public struct SmapsCounters: Hashable, Sendable {
 
   /// Adds every known field of `other` (for totals); presence is the union.
   public mutating func add(_ other: SmapsCounters) {
-    for f in SmapsField.allCases where other.has(f) {
-      if f == .kernelPageSize || f == .mmuPageSize || f == .thpEligible || f == .protectionKey {
-        continue
+    let summable = other.present & ~SmapsCounters.notSummable
+    guard summable != 0 else { return }
+    present |= summable
+    withUnsafeMutableBytes(of: &values) { dst in
+      withUnsafeBytes(of: other.values) { src in
+        var bits = summable
+        while bits != 0 {
+          let i = bits.trailingZeroBitCount
+          bits &= bits - 1
+          let sum =
+            dst.load(fromByteOffset: i * 8, as: UInt64.self)
+            &+ src.load(fromByteOffset: i * 8, as: UInt64.self)
+          dst.storeBytes(of: sum, toByteOffset: i * 8, as: UInt64.self)
+        }
       }
-      self[f] = self[f] &+ other[f]
     }
   }
+
+  /// Fields that are properties of a region, not amounts: page sizes, flags, the key.
+  static let notSummable: UInt32 = [
+    SmapsField.kernelPageSize, .mmuPageSize, .thpEligible, .protectionKey,
+  ]
+  .reduce(0) { $0 | 1 << UInt32($1.rawValue) }
 
   public var size: UInt64 { self[.size] }
   public var rss: UInt64 { self[.rss] }

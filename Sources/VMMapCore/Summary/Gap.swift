@@ -24,9 +24,13 @@ extension MemoryMap {
   /// across `[vsyscall]`, which sits above user space.
   public var gaps: [Gap] {
     var result: [Gap] = []
-    let user = regions.indices.filter { regions[$0].start < AddressSpace.current.userTop }
-    for (a, b) in zip(user, user.dropFirst()) where regions[a].end < regions[b].start {
-      result.append(Gap(start: regions[a].end, end: regions[b].start, before: a, after: b))
+    let top = AddressSpace.current.userTop
+    var previous: Int?
+    for i in regions.indices where regions[i].start < top {
+      if let p = previous, regions[p].end < regions[i].start {
+        result.append(Gap(start: regions[p].end, end: regions[i].start, before: p, after: i))
+      }
+      previous = i
     }
     return result
   }

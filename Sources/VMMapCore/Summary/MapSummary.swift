@@ -18,13 +18,12 @@ public struct MapSummary: Sendable {
     mutating func add(_ r: Region) {
       regions += 1
       size += r.size
-      if let c = r.counters {
-        rss += c.rss
-        pss += c.pss
-        swap += c.swap
-        privateDirty += c.privateDirty
-        shared += c.shared
-      }
+      guard r.counters != nil else { return }
+      rss += r.counters![.rss]
+      pss += r.counters![.pss]
+      swap += r.counters![.swap]
+      privateDirty += r.counters![.privateDirty]
+      shared += r.counters![.sharedClean] + r.counters![.sharedDirty]
     }
   }
 
@@ -59,7 +58,9 @@ public struct MapSummary: Sendable {
   public var rollupResident: UInt64?
   public var byKind: [(kind: RegionKind, totals: Totals)]
   public var byPermission: [(permissions: String, totals: Totals)]
-  public var gapCount: Int
+  /// The gaps between regions, in address order.
+  public var gaps: [Gap]
+  public var gapCount: Int { gaps.count }
   public var largestGap: Gap?
   /// Indices of regions that are writable and executable at once.
   public var writableExecutable: [Int]
@@ -70,16 +71,27 @@ public struct MapSummary: Sendable {
     var total: UInt64 = 0
     var vsyscall: UInt64 = 0
     var sums = SmapsCounters()
-    var kinds: [RegionKind: Totals] = [:]
-    var perms: [String: Totals] = [:]
+    let kindIndex = Dictionary(
+      uniqueKeysWithValues: RegionKind.allCases.enumerated().map { ($1, $0) })
+    var kinds = [Totals?](repeating: nil, count: RegionKind.allCases.count)
+    // Permissions as four bits, so a 60,000-region map builds no String per region.
+    var perms = [Totals?](repeating: nil, count: 16)
     var wx: [Int] = []
-    for (i, r) in map.regions.enumerated() {
-      total += r.size
-      if r.mapping.name == .vsyscall { vsyscall += r.size }
-      if let c = r.counters { sums.add(c) }
-      kinds[r.classification.kind, default: Totals()].add(r)
-      perms[r.permissions.description, default: Totals()].add(r)
-      if r.permissions.isWritableAndExecutable { wx.append(i) }
+    map.regions.withUnsafeBufferPointer { regions in
+      for i in regions.indices {
+        let size = regions[i].size
+        total += size
+        if regions[i].mapping.name == .vsyscall { vsyscall += size }
+        if regions[i].counters != nil { sums.add(regions[i].counters!) }
+        let k = kindIndex[regions[i].classification.kind]!
+        if kinds[k] == nil { kinds[k] = Totals() }
+        kinds[k]!.add(regions[i])
+        let p = regions[i].permissions
+        let bits = (p.read ? 8 : 0) | (p.write ? 4 : 0) | (p.execute ? 2 : 0) | (p.shared ? 1 : 0)
+        if perms[bits] == nil { perms[bits] = Totals() }
+        perms[bits]!.add(regions[i])
+        if p.isWritableAndExecutable { wx.append(i) }
+      }
     }
     totalVirtual = total
     vsyscallSize = vsyscall
@@ -103,10 +115,14 @@ public struct MapSummary: Sendable {
       shared = sums.shared
       sharedSource = .regions
     }
-    byKind = RegionKind.allCases.compactMap { k in kinds[k].map { (k, $0) } }
-    byPermission = perms.keys.sorted().map { ($0, perms[$0]!) }
-    let gaps = map.gaps
-    gapCount = gaps.count
+    byKind = RegionKind.allCases.enumerated().compactMap { i, k in kinds[i].map { (k, $0) } }
+    byPermission = (0..<16).compactMap { bits -> (String, Totals)? in
+      guard let t = perms[bits] else { return nil }
+      let p = Permissions(
+        read: bits & 8 != 0, write: bits & 4 != 0, execute: bits & 2 != 0, shared: bits & 1 != 0)
+      return (p.description, t)
+    }.sorted { $0.0 < $1.0 }
+    gaps = map.gaps
     largestGap = gaps.max { $0.size < $1.size }
     writableExecutable = wx
   }

@@ -21,34 +21,40 @@ public struct MapTextRenderer {
   }
 
   public func render(_ map: MemoryMap) -> String {
-    var out = ""
+    String(decoding: renderBytes(map), as: UTF8.self)
+  }
+
+  /// The view as UTF-8 bytes (what the CLI writes).
+  public func renderBytes(_ map: MemoryMap) -> [UInt8] {
+    var out = TextBuffer(capacity: 256 * map.regions.count + 8192)
     let summary = MapSummary(map)
-    out += header(map)
-    out += summaryText(map, summary)
+    out.append(header(map))
+    out.append(summaryText(map, summary))
     let shown = selection.apply(to: map)
     if shown.count != map.regions.count {
-      out += "\nShowing \(grouped(shown.count)) of \(grouped(map.regions.count)) regions"
+      var line = "\nShowing \(grouped(shown.count)) of \(grouped(map.regions.count)) regions"
       var how: [String] = []
       if !selection.kinds.isEmpty {
         how.append("kind " + selection.kinds.map(\.rawValue).sorted().joined(separator: ","))
       }
       if let top = selection.top { how.append("top \(top) by \(selection.sortKey(for: map))") }
-      out += how.isEmpty ? "\n" : " (" + how.joined(separator: ", ") + ")\n"
+      line += how.isEmpty ? "\n" : " (" + how.joined(separator: ", ") + ")\n"
+      out.append(line)
     }
     let columns = Columns(map: map, rows: shown)
     switch layout {
-    case .grouped: out += groupedText(map, shown, columns)
-    case .table: out += tableText(map, shown, columns)
+    case .grouped: groupedText(map, shown, columns, summary, &out)
+    case .table: tableText(map, shown, columns, &out)
     }
     if shown.contains(where: { map.regions[$0].classification.certainty == .inferred }) {
-      out +=
+      out.append(
         "\n"
-        + style.dim(
-          "* inferred from position, size or name, not read from the kernel or the ELF file (vmmap --detail ADDR shows the evidence)"
-        ) + "\n"
+          + style.dim(
+            "* inferred from position, size or name, not read from the kernel or the ELF file (vmmap --detail ADDR shows the evidence)"
+          ) + "\n")
     }
-    out += "=== END MAP ===\n"
-    return out
+    out.append("=== END MAP ===\n")
+    return out.bytes
   }
 
   // MARK: header and summary
@@ -197,75 +203,105 @@ public struct MapTextRenderer {
 
   struct Columns {
     var rangeWidth: Int
+    var addressDigits: Int
     var counters: Bool
 
     init(map: MemoryMap, rows: [Int]) {
-      var width = 29
-      for i in rows {
-        let r = map.regions[i]
-        width = max(width, 5 + digits(r.start) + digits(r.end))
-      }
-      rangeWidth = width
+      var digits = 12
+      for i in rows { digits = max(digits, TextBuffer.hexDigits(map.regions[i].end)) }
+      addressDigits = digits
+      rangeWidth = 2 * digits + 5
       counters = map.hasCounters
     }
 
-    static let numeric: [(String, SmapsField?)] = [
+    static let numeric: [(String, SmapsField)] = [
       ("RSS", .rss), ("PSS", .pss), ("ShrCln", .sharedClean), ("ShrDty", .sharedDirty),
       ("PrvCln", .privateClean), ("PrvDty", .privateDirty), ("Swap", .swap),
     ]
   }
 
-  static func digits(_ a: UInt64) -> Int { max(12, hex(a).count) }
-
-  func headerRow(_ c: Columns, kindColumn: Bool) -> String {
+  func headerRow(_ c: Columns, kindColumn: Bool, _ out: inout TextBuffer) {
     var s = "  " + padRight("Address Range", c.rangeWidth) + padLeft("Size", 9) + " Perms"
     if c.counters { for (name, _) in Columns.numeric { s += padLeft(name, 8) } }
     if kindColumn { s += "  " + padRight("Kind", 16) }
     s += "  Description"
-    return style.dim(s) + "\n"
+    out.append(style.dim(s))
+    out.newline()
   }
 
-  func row(_ map: MemoryMap, _ i: Int, _ c: Columns, kindColumn: Bool) -> String {
-    let r = map.regions[i]
-    let range = hexAddress(r.start, width: 12) + "-" + hexAddress(r.end, width: 12)
-    var s = "  " + padRight(range, c.rangeWidth) + padLeft(SizeFormat.iec(r.size), 9) + " "
-    s +=
-      r.permissions.isWritableAndExecutable
-      ? style.red(r.permissions.description) : r.permissions.description
+  func row(_ map: MemoryMap, _ i: Int, _ c: Columns, kindColumn: Bool, _ out: inout TextBuffer) {
+    map.regions.withUnsafeBufferPointer { regions in
+      row(regions[i], c, kindColumn: kindColumn, &out)
+    }
+  }
+
+  func row(_ r: borrowing Region, _ c: Columns, kindColumn: Bool, _ out: inout TextBuffer) {
+    out.spaces(2)
+    out.hexAddress(r.mapping.start, width: 12)
+    out.append(UInt8(ascii: "-"))
+    out.hexAddress(r.mapping.end, width: 12)
+    let written =
+      5 + max(12, TextBuffer.hexDigits(r.mapping.start))
+      + max(12, TextBuffer.hexDigits(r.mapping.end))
+    out.spaces(c.rangeWidth - written)
+    out.iecSize(r.mapping.end - r.mapping.start, width: 9)
+    out.append(UInt8(ascii: " "))
+    let p = r.mapping.permissions
+    if p.isWritableAndExecutable {
+      out.append(style.red(p.description))
+    } else {
+      out.append(p.read ? UInt8(ascii: "r") : UInt8(ascii: "-"))
+      out.append(p.write ? UInt8(ascii: "w") : UInt8(ascii: "-"))
+      out.append(p.execute ? UInt8(ascii: "x") : UInt8(ascii: "-"))
+      out.append(p.shared ? UInt8(ascii: "s") : UInt8(ascii: "p"))
+    }
     if c.counters {
-      for (_, field) in Columns.numeric {
-        s += padLeft(r.counters.map { SizeFormat.compact($0[field!]) } ?? "-", 8)
+      if r.counters != nil {
+        for (_, field) in Columns.numeric { out.compactSize(r.counters![field], width: 8) }
+      } else {
+        for _ in Columns.numeric { out.padLeft("-", 8) }
       }
     }
-    if kindColumn { s += "  " + padRight(r.classification.kind.rawValue, 16) }
-    s += "  " + describe(r)
-    return s + "\n"
+    if kindColumn {
+      out.spaces(2)
+      out.padRight(r.classification.kind.rawValue, 16)
+    }
+    out.spaces(2)
+    describe(r, &out)
+    out.newline()
   }
 
   /// The description column: the classifier's words, escaped, with markers.
-  func describe(_ r: Region) -> String {
-    var d = TerminalEscape.escape(r.classification.description)
-    if d.isEmpty { d = TerminalEscape.escape(r.mapping.rawName) }
-    if r.classification.certainty == .inferred { d += " *" }
-    if r.permissions.isWritableAndExecutable { d += " " + style.red("[W+X]") }
-    return d
+  func describe(_ r: borrowing Region, _ out: inout TextBuffer) {
+    let d = r.classification.description
+    if d.isEmpty {
+      out.append(TerminalEscape.escape(r.mapping.rawName))
+    } else {
+      out.appendEscaped(d)
+    }
+    if r.classification.certainty == .inferred { out.append(" *") }
+    if r.mapping.permissions.isWritableAndExecutable { out.append(" " + style.red("[W+X]")) }
   }
 
   // MARK: layouts
 
-  func groupedText(_ map: MemoryMap, _ shown: [Int], _ c: Columns) -> String {
-    var byGroup: [RegionGroup: [Int]] = [:]
-    for i in shown { byGroup[RegionGroup(region: i, of: map), default: []].append(i) }
-    var out = ""
-    for group in RegionGroup.allCases {
-      guard let rows = byGroup[group], !rows.isEmpty else { continue }
+  func groupedText(
+    _ map: MemoryMap, _ shown: [Int], _ c: Columns, _ summary: MapSummary, _ out: inout TextBuffer
+  ) {
+    var byGroup: [[Int]] = Array(repeating: [], count: RegionGroup.allCases.count)
+    let groupIndex = Dictionary(
+      uniqueKeysWithValues: RegionGroup.allCases.enumerated().map { ($1, $0) })
+    for i in shown { byGroup[groupIndex[RegionGroup(region: i, of: map)]!].append(i) }
+    for (g, group) in RegionGroup.allCases.enumerated() {
+      let rows = byGroup[g]
+      guard !rows.isEmpty else { continue }
       var title = group.rawValue
       if group == .executable, let exe = map.executable ?? map.regions[rows[0]].classification.owner
       {
         title += " (" + TerminalEscape.escape(exe) + ")"
       }
-      out += "\n" + style.bold(title + ":") + "\n"
-      out += headerRow(c, kindColumn: false)
+      out.append("\n" + style.bold(title + ":") + "\n")
+      headerRow(c, kindColumn: false, &out)
       if group == .sharedLibraries {
         // One block per object, in order of first appearance.
         var owners: [PathBytes] = []
@@ -277,36 +313,39 @@ public struct MapTextRenderer {
           rowsOf[owner, default: []].append(i)
         }
         for owner in owners {
-          out +=
+          out.append(
             "  " + style.cyan(TerminalEscape.escape(owner.lastComponent)) + "  "
-            + style.dim(TerminalEscape.escape(owner)) + "\n"
-          for i in rowsOf[owner]! { out += row(map, i, c, kindColumn: false) }
+              + style.dim(TerminalEscape.escape(owner)) + "\n")
+          for i in rowsOf[owner]! { row(map, i, c, kindColumn: false, &out) }
         }
       } else {
-        for i in rows { out += row(map, i, c, kindColumn: false) }
+        for i in rows { row(map, i, c, kindColumn: false, &out) }
       }
     }
     if selection.isEverything && selection.sort == nil {
-      out += gapsText(map)
+      gapsText(map, summary.gaps, &out)
     }
-    return out
   }
 
-  func gapsText(_ map: MemoryMap) -> String {
-    let gaps = map.gaps
-    guard !gaps.isEmpty else { return "" }
-    var out = "\n" + style.bold("GAPS (unmapped address space between regions):") + "\n"
-    out +=
-      style.dim("  " + padRight("Address Range", 29) + padLeft("Size", 11) + "  Between") + "\n"
+  func gapsText(_ map: MemoryMap, _ gaps: [Gap], _ out: inout TextBuffer) {
+    guard !gaps.isEmpty else { return }
+    out.append("\n" + style.bold("GAPS (unmapped address space between regions):") + "\n")
+    out.append(
+      style.dim("  " + padRight("Address Range", 29) + padLeft("Size", 11) + "  Between") + "\n")
     for g in gaps {
-      let range = hexAddress(g.start, width: 12) + "-" + hexAddress(g.end, width: 12)
-      let between = [g.before, g.after].map { i in
-        i.map { shortName(map.regions[$0]) } ?? "-"
-      }.joined(separator: " and ")
-      out +=
-        "  " + padRight(range, 29) + padLeft(SizeFormat.iec(g.size), 11) + "  " + between + "\n"
+      out.spaces(2)
+      out.hexAddress(g.start, width: 12)
+      out.append(UInt8(ascii: "-"))
+      out.hexAddress(g.end, width: 12)
+      out.spaces(
+        29 - (5 + max(12, TextBuffer.hexDigits(g.start)) + max(12, TextBuffer.hexDigits(g.end))))
+      out.padLeft(SizeFormat.iec(g.size), 11)
+      out.spaces(2)
+      out.append(
+        [g.before, g.after].map { i in i.map { shortName(map.regions[$0]) } ?? "-" }
+          .joined(separator: " and "))
+      out.newline()
     }
-    return out
   }
 
   func shortName(_ r: Region) -> String {
@@ -314,24 +353,24 @@ public struct MapTextRenderer {
     return r.classification.kind.rawValue
   }
 
-  func tableText(_ map: MemoryMap, _ shown: [Int], _ c: Columns) -> String {
-    var out = "\n" + headerRow(c, kindColumn: true)
+  func tableText(_ map: MemoryMap, _ shown: [Int], _ c: Columns, _ out: inout TextBuffer) {
+    out.newline()
+    headerRow(c, kindColumn: true, &out)
     let addressOrder = selection.sortKey(for: map) == .addr
     var previous: Int?
     for i in shown {
-      if addressOrder, let p = previous {
+      if addressOrder, let p = previous, i == p + 1 {
         let gapStart = map.regions[p].end
         let gapEnd = map.regions[i].start
-        if gapEnd > gapStart && i == p + 1 {
-          out +=
+        if gapEnd > gapStart {
+          out.append(
             style.dim(
               "  " + padRight("", c.rangeWidth) + padLeft(SizeFormat.iec(gapEnd - gapStart), 9)
-                + "      gap (unmapped)") + "\n"
+                + "      gap (unmapped)") + "\n")
         }
       }
-      out += row(map, i, c, kindColumn: true)
+      row(map, i, c, kindColumn: true, &out)
       previous = i
     }
-    return out
   }
 }
