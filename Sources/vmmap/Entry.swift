@@ -21,9 +21,19 @@ enum Entry {
       reportError(error)
       exit(error.exitCode)
     } catch {
-      // Argument errors, --help and --version: ArgumentParser prints them and picks the
-      // status (64 for usage errors, 0 for help).
-      VMMapCommand.exit(withError: error)
+      // --help and --version print as ArgumentParser renders them; usage errors become one
+      // line, as every vmmap error is, with ArgumentParser's status (64).
+      let code = VMMapCommand.exitCode(for: error)
+      if code == .success {
+        VMMapCommand.exit(withError: error)
+      }
+      let message = VMMapCommand.message(for: error)
+      reportError(
+        VMMapError(
+          .usage, what: "usage",
+          why: message.split(separator: "\n").first.map(String.init) ?? "invalid arguments",
+          fix: "see vmmap --help"))
+      exit(code.rawValue)
     }
   }
 }

@@ -9,16 +9,14 @@ struct VMMapCommand: ParsableCommand {
     commandName: "vmmap",
     abstract: "Show and explain a process's virtual memory.",
     discussion: """
-      Every region is classified as the kernel and the ELF file see it (ELF headers, .text,
-      .rodata, .data/.bss, heap, stacks and their guard pages, shared libraries, anonymous,
-      file and shared mappings, vdso, vvar, vsyscall), with its size, RSS, PSS and swap.
+      Every region is classified as the kernel and the ELF file see it (ELF headers, .text, .rodata, .data/.bss, RELRO, heap, stacks and their guard pages, malloc arenas, shared libraries, anonymous, file and shared mappings, memfd, SysV shm, vdso, vvar, vsyscall), with its size, RSS, PSS, clean/dirty pages and swap.
 
       Examples:
-        vmmap --self                         this process, grouped as in the handout
-        vmmap --map 1234 --table --top 20    the 20 largest regions by RSS
+        vmmap --self                          this process, grouped as in the handout
+        vmmap --map 1234 --table --top 20     the 20 largest regions by RSS
         vmmap --map 1234 --kind thread-stack,guard-page
         vmmap --detail 0x7ffd12345678 --pid 1234
-        vmmap --smaps-file smaps.txt --json  a saved smaps file, as JSON
+        vmmap --smaps-file smaps.txt --json   a saved smaps file, as JSON
       """,
     version: VMMapVersion.description)
 
