@@ -34,9 +34,15 @@ let package = Package(
     // libFuzzer target over the maps/smaps parsers (Scripts/fuzz builds it with --sanitize fuzzer).
     .executableTarget(name: "FuzzMaps", dependencies: ["VMMapCore"]),
 
+    // Shared by the test targets: the specimen, idle processes, running vmmap.
+    .target(
+      name: "VMMapTestSupport", dependencies: ["VMMapCore", "CVMProbes"],
+      path: "Tests/VMMapTestSupport"),
     .testTarget(
-      name: "VMMapCoreTests", dependencies: ["VMMapCore"], resources: [.copy("Fixtures")]),
+      name: "VMMapCoreTests", dependencies: ["VMMapCore", "VMMapTestSupport"],
+      resources: [.copy("Fixtures")]),
     .testTarget(name: "VMReportTests", dependencies: ["VMReport", "VMMapCore"]),
-    .testTarget(name: "VMMapCLITests", dependencies: ["VMMapCore", "VMReport", "CVMProbes"]),
+    .testTarget(
+      name: "VMMapCLITests", dependencies: ["VMMapCore", "VMReport", "VMMapTestSupport"]),
   ]
 )

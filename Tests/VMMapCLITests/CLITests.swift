@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VMMapTestSupport
 
 @Suite(.serialized) struct CLIMapTests {
   @Test func selfShowsTheGroupedLayout() throws {

@@ -1,4 +1,5 @@
 import Testing
+import VMMapTestSupport
 
 @testable import VMMapCore
 

@@ -1,13 +1,12 @@
 import CVMProbes
 import Foundation
-import Testing
 
-/// The repository root (this file is Tests/VMMapCLITests/CLISupport.swift).
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+/// The repository root (this file is Tests/VMMapTestSupport/ProcessRunner.swift).
+public let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
   .deletingLastPathComponent().deletingLastPathComponent().path
 
 /// The vmmap binary that `swift build` made for this test run.
-let vmmapBinary: String = {
+public let vmmapBinary: String = {
   for config in ["debug", "release"] {
     let path = repositoryRoot + "/.build/\(config)/vmmap"
     if FileManager.default.isExecutableFile(atPath: path) { return path }
@@ -15,18 +14,20 @@ let vmmapBinary: String = {
   return repositoryRoot + "/.build/debug/vmmap"
 }()
 
-struct RunResult {
-  var status: Int32
-  var stdout: Data
-  var stderr: String
-  var text: String { String(decoding: stdout, as: UTF8.self) }
+public struct RunResult {
+  public var status: Int32
+  public var stdout: Data
+  public var stderr: String
+  public var text: String { String(decoding: stdout, as: UTF8.self) }
 }
 
 /// Runs a program to completion; `user` runs it as that user through setpriv (root only).
 ///
 /// posix_spawn with close-on-exec pipes: tests run in parallel, and a pipe end inherited by
 /// another test's long-lived child would keep this one waiting for end of file.
-func run(_ executable: String, _ arguments: [String], user: UInt32? = nil) throws -> RunResult {
+public func run(_ executable: String, _ arguments: [String], user: UInt32? = nil) throws
+  -> RunResult
+{
   var argv = [executable] + arguments
   if let user {
     argv =
@@ -79,17 +80,17 @@ func run(_ executable: String, _ arguments: [String], user: UInt32? = nil) throw
   return RunResult(status: code, stdout: outData, stderr: String(decoding: errData, as: UTF8.self))
 }
 
-func vmmap(_ arguments: String..., user: UInt32? = nil) throws -> RunResult {
+public func vmmap(_ arguments: String..., user: UInt32? = nil) throws -> RunResult {
   try run(vmmapBinary, arguments, user: user)
 }
 
 /// A child process that sleeps until killed, for reading a live, idle map.
-final class Sleeper {
-  let pid: pid_t
+public final class Sleeper {
+  public let pid: pid_t
 
   /// `/bin/sleep`, or with `isolated`, a statically linked idle program that shares no file
   /// with any other process, so its Pss holds still while vmmap (which maps libc) reads it.
-  init(seconds: Int = 60, isolated: Bool = false) throws {
+  public init(seconds: Int = 60, isolated: Bool = false) throws {
     var child: pid_t = 0
     let program = isolated ? try staticIdleProgram() : "/bin/sleep"
     let args = [strdup(program), strdup(String(seconds)), nil]
@@ -117,7 +118,7 @@ final class Sleeper {
 }
 
 /// Builds (once per test run) a static C program that pauses forever.
-func staticIdleProgram() throws -> String {
+public func staticIdleProgram() throws -> String {
   try StaticIdle.path.get()
 }
 
@@ -136,14 +137,14 @@ private enum StaticIdle {
 
 /// A /proc file read to its end (Foundation's String(contentsOfFile:) trusts st_size, which
 /// procfs reports as 0).
-func readProcFile(_ path: String) throws -> String {
+public func readProcFile(_ path: String) throws -> String {
   guard let handle = FileHandle(forReadingAtPath: path) else { throw CocoaError(.fileNoSuchFile) }
   defer { try? handle.close() }
   return String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
 }
 
 /// The `Name: N kB` fields of a smaps-style file, summed per name (independent, naive parse).
-func naiveFieldSums(_ path: String) throws -> [String: UInt64] {
+public func naiveFieldSums(_ path: String) throws -> [String: UInt64] {
   let text = try readProcFile(path)
   var sums: [String: UInt64] = [:]
   for line in text.split(separator: "\n") {
@@ -157,6 +158,9 @@ func naiveFieldSums(_ path: String) throws -> [String: UInt64] {
   return sums
 }
 
-func jsonObject(_ data: Data) throws -> [String: Any] {
-  try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+public func jsonObject(_ data: Data) throws -> [String: Any] {
+  guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+    throw CocoaError(.propertyListReadCorrupt)
+  }
+  return object
 }

@@ -1,41 +1,42 @@
+import CVMProbes
 import Glibc
-import Testing
 import VMMapCore
 
 /// TEST SUPPORT: runs `<repo>/.build/debug/vmmap __specimen`, reads its report up to `READY`,
 /// and kills it in `stop()` (call it in `defer`). Its stdin is a pipe that only this process
 /// holds, so the specimen also exits if the test process dies.
-final class SpecimenProcess {
-  struct Record {
-    var kind: RegionKind
-    var address: UInt64
-    var size: UInt64
-    var tag: String
-    var note: String
+public final class SpecimenProcess {
+  public struct Record {
+    public var kind: RegionKind
+    public var address: UInt64
+    public var size: UInt64
+    public var tag: String
+    public var note: String
   }
 
-  let pid: pid_t
-  private(set) var tid: Int32 = 0
-  private(set) var directory = ""
-  private(set) var records: [Record] = []
+  public let pid: pid_t
+  public private(set) var tid: Int32 = 0
+  public private(set) var directory = ""
+  public private(set) var records: [Record] = []
   private var stdinWrite: Int32
   private var stopped = false
 
   /// `<repo>/.build/debug/vmmap`, from this file's path.
-  static var binary: String {
+  public static var binary: String {
     var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(4)  // Tests/VMMapCoreTests/Support/SpecimenProcess.swift
+    parts.removeLast(3)  // Tests/VMMapTestSupport/SpecimenProcess.swift
     return parts.joined(separator: "/") + "/.build/debug/vmmap"
   }
 
-  init() throws {
+  public init() throws {
     var toChild: [Int32] = [0, 0]
     var fromChild: [Int32] = [0, 0]
-    guard pipe(&toChild) == 0, pipe(&fromChild) == 0 else {
+    // Close-on-exec from the start: tests spawn processes in parallel, and a pipe end that
+    // leaked into another test's child would keep this one waiting. dup2 in the child clears
+    // the flag on 0 and 1.
+    guard vmp_pipe_cloexec(&toChild) == 0, vmp_pipe_cloexec(&fromChild) == 0 else {
       throw SpecimenError("pipe: errno \(errno)")
     }
-    // pipe2 is not in Glibc's Swift module; dup2 in the child clears FD_CLOEXEC on 0 and 1.
-    for fd in toChild + fromChild { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
@@ -111,7 +112,7 @@ final class SpecimenProcess {
   }
 
   /// The first record with `tag`.
-  func record(_ tag: String) throws -> Record {
+  public func record(_ tag: String) throws -> Record {
     guard let r = records.first(where: { $0.tag == tag }) else {
       throw SpecimenError("the specimen printed no REGION with tag \(tag)")
     }
@@ -119,7 +120,7 @@ final class SpecimenProcess {
   }
 
   /// SIGKILL to the specimen's process group, then reap it. Safe to call twice.
-  func stop() {
+  public func stop() {
     guard !stopped else { return }
     stopped = true
     kill(-pid, SIGKILL)
@@ -136,7 +137,7 @@ final class SpecimenProcess {
   }
 }
 
-struct SpecimenError: Error, CustomStringConvertible {
-  var description: String
+public struct SpecimenError: Error, CustomStringConvertible {
+  public var description: String
   init(_ description: String) { self.description = description }
 }
