@@ -82,12 +82,14 @@ public final class ProcessReader {
   /// read: a process killed mid-read ends its smaps with a clean EOF once its mm is gone, and
   /// one that calls `exec` meanwhile leaves us reading the old mm.
   func stream(
-    _ file: String, _ consume: (UnsafeRawBufferPointer) throws(VMMapError) -> Void
+    _ file: String, meanwhile: () -> Void = {},
+    _ consume: (UnsafeRawBufferPointer) throws(VMMapError) -> Void
   ) throws(VMMapError) {
     let before = try? readStat()
     let fd = try open(file)
     defer { close(fd) }
-    try reader.read(fd: fd, mapError: { error($0, file) }, consume: consume)
+    try reader.read(
+      fd: fd, mapError: { error($0, file) }, meanwhile: meanwhile, consume: consume)
     if hasExited() { throw ProcfsErrors.exitedDuringRead(pid: pid, file: file) }
     if let before, let after = try? readStat(), after.startStack != before.startStack {
       throw VMMapError(
@@ -120,8 +122,16 @@ public final class ProcessReader {
 
   /// `/proc/PID/smaps` as regions with counters.
   public func readRegions() throws(VMMapError) -> [Region] {
+    try readRegions(meanwhile: {})
+  }
+
+  /// `/proc/PID/smaps`, running `meanwhile` on this thread while the reader thread starts on
+  /// smaps (the parse has slack: the kernel's formatting is the slow part).
+  func readRegions(meanwhile: () -> Void) throws(VMMapError) -> [Region] {
     var parser = SmapsParser(source: "/proc/\(pid)/smaps")
-    try stream("smaps") { (chunk) throws(VMMapError) in try parser.feed(chunk) }
+    try stream("smaps", meanwhile: meanwhile) { (chunk) throws(VMMapError) in
+      try parser.feed(chunk)
+    }
     return try parser.finish()
   }
 
