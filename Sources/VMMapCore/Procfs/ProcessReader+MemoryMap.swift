@@ -40,14 +40,14 @@ extension ProcessReader {
     let name = stat.comm.string
     if stat.isKernelThread || (status.map { !$0.hasAddressSpace } ?? false) {
       throw VMMapError(
-        .notAUserProcess, what: "PID \(pid)",
-        why: "PID \(pid) is a kernel thread (\(name)): it has no user address space",
+        .notAUserProcess, what: "PID \(pid) is a kernel thread (\(name))",
+        why: "it has no user address space",
         fix: "choose a user process, e.g. from `ps -e`")
     }
     if stat.isZombie {
       throw VMMapError(
-        .notAUserProcess, what: "PID \(pid)",
-        why: "PID \(pid) is a zombie (\(name)): its memory is already freed",
+        .notAUserProcess, what: "PID \(pid) is a zombie (\(name))",
+        why: "its memory is already freed",
         fix: "its parent has not reaped it yet; nothing is left to map")
     }
   }

@@ -93,7 +93,7 @@ public final class ProcessReader {
     if hasExited() { throw ProcfsErrors.exitedDuringRead(pid: pid, file: file) }
     if let before, let after = try? readStat(), after.startStack != before.startStack {
       throw VMMapError(
-        .exitedDuringRead, what: "PID \(pid)",
+        .exitedDuringRead, what: "/proc/\(pid)/\(file)",
         why: "process \(pid) started another program (exec) while its \(file) was being read",
         fix: "run vmmap again")
     }
