@@ -16,8 +16,13 @@ extension SmapsCounters {
       return "Swap \(kB(swap)) exceeds Size \(kB(self[.size]))"
     }
     if has(.rss) {
-      for f in [SmapsField.pss, .anonymous, .privateDirty] where has(f) && self[f] > rss {
-        return "\(f.kernelName) \(kB(self[f])) exceeds Rss \(kB(rss))"
+      // Unrolled: this runs once per region, and an array literal here would allocate.
+      if has(.pss), pss > rss { return "Pss \(kB(pss)) exceeds Rss \(kB(rss))" }
+      if has(.anonymous), anonymous > rss {
+        return "Anonymous \(kB(anonymous)) exceeds Rss \(kB(rss))"
+      }
+      if has(.privateDirty), privateDirty > rss {
+        return "Private_Dirty \(kB(privateDirty)) exceeds Rss \(kB(rss))"
       }
     }
     if has(.swap), has(.swapPss), self[.swapPss] > swap {

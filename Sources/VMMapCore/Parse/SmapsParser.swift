@@ -129,7 +129,9 @@ public struct SmapsParser {
       let kB: Bool
       if i == line.count {
         kB = false
-      } else if line.restEquals(" kB", from: i) {
+      } else if line.count - i == 3, line[i] == Byte.space, line[i + 1] == UInt8(ascii: "k"),
+        line[i + 2] == UInt8(ascii: "B")
+      {
         kB = true
       } else {
         throw ParseFailure("expected ' kB' or the end of the line", column: i + 1, line: line)

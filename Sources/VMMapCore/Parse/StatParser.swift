@@ -66,3 +66,8 @@ public enum StatParser {
     return s
   }
 }
+
+extension ProcessStat {
+  /// `PF_EXITING` (0x4) in the flags: the task has begun to exit.
+  static let exitingFlag: UInt64 = 0x4
+}

@@ -9,22 +9,30 @@
 /// buffering): the kernel's cost of producing smaps text then hides the parse.
 struct ChunkedReader {
   /// Bytes per buffer; seq_file returns about one page per `read`, so a buffer takes many reads.
-  var bufferSize = 128 * 1024
+  var bufferSize = 256 * 1024
   /// Read on a second thread while parsing on this one.
   var pipelined = true
+  /// Buffers in the ring when pipelined. The reader runs ahead by up to this many buffers, which
+  /// must cover the parser's longest pause (growing a 60,000-region array copies ~13 MB and
+  /// page-faults twice that: ~15 ms, during which the kernel produces ~4 MB of smaps).
+  var slots = 16
   /// Called after each buffer is consumed with the total bytes so far (a test hook).
   var afterChunk: ((Int) -> Void)? = nil
 
   /// Reads `fd` to EOF; read errors go through `mapError`, consumer errors pass through.
+  /// `meanwhile` runs on this thread once the reading has started (before the first buffer
+  /// is consumed), so a second, smaller file can be read while the reader thread runs ahead.
   /// Returns the number of bytes read.
   @discardableResult
   func read(
-    fd: CInt, mapError: (Errno) -> VMMapError,
+    fd: CInt, mapError: (Errno) -> VMMapError, meanwhile: () -> Void = {},
     consume: (UnsafeRawBufferPointer) throws(VMMapError) -> Void
   ) throws(VMMapError) -> Int {
-    pipelined
-      ? try readPipelined(fd: fd, mapError: mapError, consume: consume)
-      : try readSequential(fd: fd, mapError: mapError, consume: consume)
+    if pipelined {
+      return try readPipelined(fd: fd, mapError: mapError, meanwhile: meanwhile, consume: consume)
+    }
+    meanwhile()
+    return try readSequential(fd: fd, mapError: mapError, consume: consume)
   }
 
   private func readSequential(
@@ -61,17 +69,17 @@ struct ChunkedReader {
   }
 
   private func readPipelined(
-    fd: CInt, mapError: (Errno) -> VMMapError,
+    fd: CInt, mapError: (Errno) -> VMMapError, meanwhile: () -> Void,
     consume: (UnsafeRawBufferPointer) throws(VMMapError) -> Void
   ) throws(VMMapError) -> Int {
-    let pipe = ReadPipeline(fd: fd, slots: 3, slotSize: bufferSize)
+    let pipe = ReadPipeline(fd: fd, slots: slots, slotSize: bufferSize)
     guard pipe.start() else {
       // No thread: read on this one.
-      var sequential = self
-      sequential.pipelined = false
-      return try sequential.read(fd: fd, mapError: mapError, consume: consume)
+      meanwhile()
+      return try readSequential(fd: fd, mapError: mapError, consume: consume)
     }
     defer { pipe.stopAndJoin() }
+    meanwhile()
     var total = 0
     while true {
       let (slot, used, eof, error) = pipe.takeFilled()

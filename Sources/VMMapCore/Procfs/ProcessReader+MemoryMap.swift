@@ -9,8 +9,15 @@ extension ProcessReader {
     let stat = try readStat()
     try checkUserProcess(stat)
     let status = try readStatus()
+    // smaps_rollup is read on this thread while the reader thread starts on smaps.
+    var rollupRead: Result<SmapsCounters, VMMapError>?
     var regions =
-      counters ? try readRegions() : try readMappings().map { Region(mapping: $0) }
+      counters
+      ? try readRegions(meanwhile: {
+        do throws(VMMapError) { rollupRead = .success(try readRollup()) } catch {
+          rollupRead = .failure(error)
+        }
+      }) : try readMappings().map { Region(mapping: $0) }
     if regions.isEmpty {
       // Kernel threads and zombies read as empty; so does a process that just exited.
       if hasExited() {
@@ -18,7 +25,7 @@ extension ProcessReader {
       }
       try checkUserProcess(try readStat(), status: try readStatus())
     }
-    let rollup = counters ? try readRollup() : nil
+    let rollup = try rollupRead?.get()
     MapFilesResolver(reader: self).resolve(&regions)
     let map = MemoryMap(
       source: .live(pid: pid), regions: regions, rollup: rollup, status: status, stat: stat,
@@ -33,14 +40,14 @@ extension ProcessReader {
     let name = stat.comm.string
     if stat.isKernelThread || (status.map { !$0.hasAddressSpace } ?? false) {
       throw VMMapError(
-        .notAUserProcess, what: "PID \(pid)",
-        why: "PID \(pid) is a kernel thread (\(name)): it has no user address space",
+        .notAUserProcess, what: "PID \(pid) is a kernel thread (\(name))",
+        why: "it has no user address space",
         fix: "choose a user process, e.g. from `ps -e`")
     }
     if stat.isZombie {
       throw VMMapError(
-        .notAUserProcess, what: "PID \(pid)",
-        why: "PID \(pid) is a zombie (\(name)): its memory is already freed",
+        .notAUserProcess, what: "PID \(pid) is a zombie (\(name))",
+        why: "its memory is already freed",
         fix: "its parent has not reaped it yet; nothing is left to map")
     }
   }

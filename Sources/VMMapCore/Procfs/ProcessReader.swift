@@ -78,23 +78,37 @@ public final class ProcessReader {
     }
   }
 
-  /// Streams `file` into `consume`, then checks that the process was alive for the whole read.
+  /// Streams `file` into `consume`, then checks that the same program was alive for the whole
+  /// read: a process killed mid-read ends its smaps with a clean EOF once its mm is gone, and
+  /// one that calls `exec` meanwhile leaves us reading the old mm.
   func stream(
-    _ file: String, _ consume: (UnsafeRawBufferPointer) throws(VMMapError) -> Void
+    _ file: String, meanwhile: () -> Void = {},
+    _ consume: (UnsafeRawBufferPointer) throws(VMMapError) -> Void
   ) throws(VMMapError) {
+    let before = try? readStat()
     let fd = try open(file)
     defer { close(fd) }
-    try reader.read(fd: fd, mapError: { error($0, file) }, consume: consume)
+    try reader.read(
+      fd: fd, mapError: { error($0, file) }, meanwhile: meanwhile, consume: consume)
     if hasExited() { throw ProcfsErrors.exitedDuringRead(pid: pid, file: file) }
+    if let before, let after = try? readStat(), after.startStack != before.startStack {
+      throw VMMapError(
+        .exitedDuringRead, what: "/proc/\(pid)/\(file)",
+        why: "process \(pid) started another program (exec) while its \(file) was being read",
+        fix: "run vmmap again")
+    }
   }
 
-  /// True when the process has exited (zombie or reaped): from the pidfd, else from `stat`.
+  /// True when the process has exited or is exiting: the pidfd is readable, or `stat` is gone,
+  /// says zombie/dead, or has `PF_EXITING` (set before the kernel drops the mm, whereas the
+  /// pidfd becomes readable only later, at exit_notify).
   public func hasExited() -> Bool {
-    if pidfd >= 0 { return vmp_pidfd_exited(pidfd) == 1 }
+    if pidfd >= 0, vmp_pidfd_exited(pidfd) == 1 { return true }
     guard case .success(let bytes) = Syscall.readAll(procDir, "stat"),
       let stat = try? StatParser.parse(bytes, source: "stat")
     else { return true }
     return stat.state == UInt8(ascii: "Z") || stat.state == UInt8(ascii: "X")
+      || stat.flags & ProcessStat.exitingFlag != 0
   }
 
   // MARK: Parsed files
@@ -108,8 +122,16 @@ public final class ProcessReader {
 
   /// `/proc/PID/smaps` as regions with counters.
   public func readRegions() throws(VMMapError) -> [Region] {
+    try readRegions(meanwhile: {})
+  }
+
+  /// `/proc/PID/smaps`, running `meanwhile` on this thread while the reader thread starts on
+  /// smaps (the parse has slack: the kernel's formatting is the slow part).
+  func readRegions(meanwhile: () -> Void) throws(VMMapError) -> [Region] {
     var parser = SmapsParser(source: "/proc/\(pid)/smaps")
-    try stream("smaps") { (chunk) throws(VMMapError) in try parser.feed(chunk) }
+    try stream("smaps", meanwhile: meanwhile) { (chunk) throws(VMMapError) in
+      try parser.feed(chunk)
+    }
     return try parser.finish()
   }
 

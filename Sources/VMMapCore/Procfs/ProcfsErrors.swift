@@ -12,13 +12,13 @@ enum ProcfsErrors {
       why += " that you may see (/proc is mounted with hidepid=\(hidepid))"
     }
     return VMMapError(
-      .noInput, what: "PID \(pid)", why: why, fix: "check the PID with `ps -p \(pid)`",
+      .noInput, what: "/proc/\(pid)", why: why, fix: "check the PID with `ps -p \(pid)`",
       errno: errno)
   }
 
   static func exitedDuringRead(pid: Int32, file: String) -> VMMapError {
     VMMapError(
-      .exitedDuringRead, what: "PID \(pid)",
+      .exitedDuringRead, what: "/proc/\(pid)/\(file)",
       why: "process \(pid) exited while its \(file) was being read", fix: "run vmmap again")
   }
 
