@@ -10,7 +10,7 @@ import Testing
   ) -> MemoryMap {
     var map = MemoryMap(
       source: pid.map { .live(pid: $0) } ?? .file(path: "fixture"),
-      regions: TestMapsReader.parse(text), threads: threads,
+      regions: FixtureMaps.parse(text), threads: threads,
       executable: executable.map { PathBytes($0) })
     Classifier.classify(&map, elf: provider)
     return map

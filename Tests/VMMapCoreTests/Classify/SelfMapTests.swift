@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct SelfMapTests {
   @Test func classifiesOwnMap() throws {
-    var map = try TestMapsReader.read(pid: getpid())
+    var map = try readMemoryMap(pid: getpid(), counters: true)
     let cache = ELFHeaderCache()
     Classifier.classify(&map, elf: LiveELFProvider(pid: getpid(), cache: cache))
     // One read per distinct file, however many regions map it.

@@ -9,7 +9,7 @@ import VMMapTestSupport
   static func classified() throws -> (SpecimenProcess, MemoryMap) {
     let specimen = try SpecimenProcess()
     do {
-      var map = try TestMapsReader.read(pid: specimen.pid)
+      var map = try readMemoryMap(pid: specimen.pid, counters: true)
       Classifier.classify(&map)
       return (specimen, map)
     } catch {
