@@ -81,12 +81,32 @@ public struct JSONWriter {
 
   public mutating func field(_ k: String, _ v: UInt64) {
     key(k)
-    bytes.append(contentsOf: String(v).utf8)
+    writeDecimal(v)
   }
 
   public mutating func field(_ k: String, _ v: Int) {
     key(k)
-    bytes.append(contentsOf: String(v).utf8)
+    if v < 0 { bytes.append(UInt8(ascii: "-")) }
+    writeDecimal(v.magnitude.toUInt64)
+  }
+
+  /// Appends the decimal digits of `v`.
+  mutating func writeDecimal(_ v: UInt64) {
+    if v < 10 {
+      bytes.append(UInt8(ascii: "0") + UInt8(v))
+      return
+    }
+    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
+    var n = v
+    var count = 0
+    withUnsafeMutableBytes(of: &digits) { buffer in
+      while n > 0 {
+        count += 1
+        buffer[24 - count] = UInt8(ascii: "0") + UInt8(n % 10)
+        n /= 10
+      }
+      bytes.append(contentsOf: buffer[(24 - count)...])
+    }
   }
 
   public mutating func field(_ k: String, _ v: Bool) {
@@ -100,7 +120,17 @@ public struct JSONWriter {
   }
 
   /// An address as a `"0x…"` string.
-  public mutating func address(_ k: String, _ v: UInt64) { field(k, hexAddress(v)) }
+  public mutating func address(_ k: String, _ v: UInt64) {
+    key(k)
+    bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: "0"), UInt8(ascii: "x")])
+    var shift = (max(1, (64 - v.leadingZeroBitCount + 3) / 4) - 1) * 4
+    while shift >= 0 {
+      let d = UInt8((v >> UInt64(shift)) & 0xf)
+      bytes.append(d < 10 ? UInt8(ascii: "0") + d : UInt8(ascii: "a") + d - 10)
+      shift -= 4
+    }
+    bytes.append(UInt8(ascii: "\""))
+  }
 
   /// A name that may not be UTF-8: `"k": readable` and, only when the bytes are not valid
   /// UTF-8, `"kBytes": "<hex of the exact bytes>"`.
@@ -116,14 +146,31 @@ public struct JSONWriter {
 
   public mutating func value(_ v: UInt64) {
     separator()
-    bytes.append(contentsOf: String(v).utf8)
+    writeDecimal(v)
   }
 
   /// Appends `s` as a JSON string literal (works on UTF-8 bytes; `s` is valid UTF-8).
   public mutating func writeString(_ s: String) {
+    var s = s
+    s.withUTF8 { writeString(utf8: $0) }
+  }
+
+  mutating func writeString(utf8: UnsafeBufferPointer<UInt8>) {
     bytes.append(UInt8(ascii: "\""))
-    var utf8 = Array(s.utf8)[...]
-    while let b = utf8.first {
+    var plain = true
+    for b in utf8 where b < 0x20 || b >= 0x7f || b == 0x22 || b == 0x5c {
+      plain = false
+      break
+    }
+    if plain {
+      bytes.append(contentsOf: utf8)
+      bytes.append(UInt8(ascii: "\""))
+      return
+    }
+    var i = 0
+    let n = utf8.count
+    while i < n {
+      let b = utf8[i]
       switch b {
       case 0x22: bytes.append(contentsOf: [0x5c, 0x22])
       case 0x5c: bytes.append(contentsOf: [0x5c, 0x5c])
@@ -131,19 +178,18 @@ public struct JSONWriter {
       case 0x0d: bytes.append(contentsOf: [0x5c, UInt8(ascii: "r")])
       case 0x09: bytes.append(contentsOf: [0x5c, UInt8(ascii: "t")])
       case 0..<0x20, 0x7f: escapeScalar(UInt32(b))
-      case 0xc2 where utf8.count > 1 && (0x80...0x9f).contains(utf8[utf8.startIndex + 1]):
+      case 0xc2 where i + 1 < n && (0x80...0x9f).contains(utf8[i + 1]):
         // C1 controls U+0080–U+009F.
-        escapeScalar(UInt32(utf8[utf8.startIndex + 1]))
-        utf8 = utf8.dropFirst()
+        escapeScalar(UInt32(utf8[i + 1]))
+        i += 1
       case 0xe2
-      where utf8.count > 2 && utf8[utf8.startIndex + 1] == 0x80
-        && (utf8[utf8.startIndex + 2] == 0xa8 || utf8[utf8.startIndex + 2] == 0xa9):
+      where i + 2 < n && utf8[i + 1] == 0x80 && (utf8[i + 2] == 0xa8 || utf8[i + 2] == 0xa9):
         // U+2028 and U+2029, line and paragraph separators.
-        escapeScalar(utf8[utf8.startIndex + 2] == 0xa8 ? 0x2028 : 0x2029)
-        utf8 = utf8.dropFirst(2)
+        escapeScalar(utf8[i + 2] == 0xa8 ? 0x2028 : 0x2029)
+        i += 2
       default: bytes.append(b)
       }
-      utf8 = utf8.dropFirst()
+      i += 1
     }
     bytes.append(UInt8(ascii: "\""))
   }
@@ -151,4 +197,8 @@ public struct JSONWriter {
   private mutating func escapeScalar(_ v: UInt32) {
     bytes.append(contentsOf: "\\u\(hex(UInt64(v), width: 4))".utf8)
   }
+}
+
+extension UInt {
+  fileprivate var toUInt64: UInt64 { UInt64(self) }
 }
