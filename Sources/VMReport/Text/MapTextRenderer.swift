@@ -279,6 +279,15 @@ public struct MapTextRenderer {
     } else {
       out.appendEscaped(d)
     }
+    // Mapped files that are not ELF segments are known by their path: show it.
+    switch r.classification.kind {
+    case .privateFile, .sharedFile, .device, .hugetlb:
+      if let path = r.filePath {
+        out.append(": ")
+        out.append(TerminalEscape.escape(path))
+      }
+    default: break
+    }
     if r.classification.certainty == .inferred { out.append(" *") }
     if r.mapping.permissions.isWritableAndExecutable { out.append(" " + style.red("[W+X]")) }
   }
