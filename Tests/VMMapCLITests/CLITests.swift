@@ -234,3 +234,90 @@ import VMMapTestSupport
     #expect(try jsonObject(odd.stdout)["addressClass"] as? String == "non-canonical")
   }
 }
+
+@Suite struct CLISavedFileTests {
+  static let fixtures = repositoryRoot + "/Tests/VMMapCoreTests/Fixtures/"
+
+  /// A saved smaps (as attached to a ticket) gets the same views as a live process, with the
+  /// totals of its own text.
+  @Test func savedSmapsViews() throws {
+    let path = Self.fixtures + "smaps-6.18-sleep.txt"
+    let grouped = try vmmap("--smaps-file", path)
+    #expect(grouped.status == 0, "\(grouped.stderr)")
+    for title in ["saved file", "SUMMARY", "HEAP:", "SHARED LIBRARIES:", "STACK:", "SPECIAL:"] {
+      #expect(grouped.text.contains(title), "missing \(title)")
+    }
+    let json = try jsonObject(try vmmap("--smaps-file", path, "--json").stdout)
+    let summary = try #require(json["summary"] as? [String: Any])
+    let sums = try naiveFieldSums(path)
+    #expect(summary["rss"] as? UInt64 == sums["Rss"])
+    #expect(summary["pss"] as? UInt64 == sums["Pss"])
+    #expect(summary["pssSource"] as? String == "sum of regions")
+    let regions = try #require(json["regions"] as? [[String: Any]])
+    #expect(regions.contains { $0["kind"] as? String == "heap" })
+    #expect(regions.contains { $0["kind"] as? String == "shared-library" })
+    // ELF segment labels of a saved file come from this machine's copy of the file, which may
+    // not be the one that was mapped: inferred. What the kernel printed (heap, a private file
+    // mapping) stays observed.
+    let segments = regions.filter { $0["segment"] != nil }
+    #expect(!segments.isEmpty)
+    #expect(segments.allSatisfy { $0["certainty"] as? String == "inferred" })
+    #expect(
+      regions.first { $0["kind"] as? String == "heap" }?["certainty"] as? String == "observed")
+  }
+
+  /// Hostile names from a saved maps file: escaped in text, exact in JSON, ambiguity flagged.
+  @Test func savedHostileMaps() throws {
+    let path = Self.fixtures + "maps-hostile.txt"
+    let text = try vmmap("--maps-file", path, "--table")
+    #expect(text.status == 0, "\(text.stderr)")
+    #expect(!text.stdout.contains(0x1b))
+    #expect(text.text.contains("RSS") == false || text.text.contains("unknown"))
+    let json = try jsonObject(try vmmap("--maps-file", path, "--json").stdout)
+    let regions = try #require(json["regions"] as? [[String: Any]])
+    let newline = try #require(regions.first { ($0["path"] as? String)?.contains("line") == true })
+    #expect(newline["path"] as? String == "/tmp/new\nline")
+    #expect(newline["nameAmbiguous"] as? Bool == true)
+    let bad = try #require(regions.first { ($0["path"] as? String)?.hasPrefix("/tmp/bad") == true })
+    #expect(bad["pathBytes"] != nil)
+    #expect(regions.contains { $0["start"] as? String == "0x8000000000000000" })
+  }
+
+  @Test func detailOnASavedFile() throws {
+    let path = Self.fixtures + "maps-hostile.txt"
+    let r = try vmmap("--detail", "0x7ffffffde010", "--maps-file", path, "--json")
+    #expect(r.status == 0, "\(r.stderr)")
+    let object = try jsonObject(r.stdout)
+    #expect((object["region"] as? [String: Any])?["kind"] as? String == "main-stack")
+    #expect(object["page"] == nil)
+    #expect((object["pageNote"] as? String)?.contains("saved") == true)
+    let vsyscall = try jsonObject(
+      try vmmap("--detail", "0xffffffffff600000", "--maps-file", path, "--json").stdout)
+    let access = try #require(vsyscall["access"] as? [[String: Any]])
+    #expect(access.map { $0["result"] as? String } == ["signal", "signal", "succeeds"])
+  }
+
+  @Test func detailJSONValidatesAgainstTheSchema() throws {
+    let out = "/tmp/vmmap-detail-schema-\(getpid()).json"
+    defer { unlink(out) }
+    let r = try vmmap("--detail", "0x1000", "--json", "-o", out)
+    #expect(r.status == 0, "\(r.stderr)")
+    let check = try run(
+      "/usr/bin/env",
+      [
+        "python3", "-c",
+        """
+        import json, sys, jsonschema, referencing
+        root = sys.argv[2]
+        schemas = {n: json.load(open(root + n)) for n in ["map.schema.json", "detail.schema.json"]}
+        registry = referencing.Registry().with_resources(
+            [(s["$id"], referencing.Resource.from_contents(s)) for s in schemas.values()])
+        jsonschema.Draft202012Validator(schemas["detail.schema.json"], registry=registry).validate(json.load(open(sys.argv[1])))
+        print("valid")
+        """,
+        out, repositoryRoot + "/docs/schema/",
+      ])
+    #expect(check.status == 0, "\(check.stderr)")
+    #expect(check.text == "valid\n")
+  }
+}
