@@ -6,11 +6,12 @@ extension ClassificationPass {
   /// reservation, makes the used part `rw-p` and leaves the rest `---p`.
   mutating func labelMallocArenas() {
     let evidence = "64 MiB-aligned rw-p + ---p reservation: glibc heap_info layout"
-    for i in map.regions.indices where !claimed[i] && isPlainAnonymous(i) {
-      let r = map.regions[i]
-      guard r.start % Self.heapMaxSize == 0, r.permissions.read, r.permissions.write,
-        !r.permissions.execute
+    for i in map.regions.indices {
+      // Alignment first: it rejects almost every region without reading more of it.
+      guard map.regions[i].start % Self.heapMaxSize == 0, !claimed[i], isPlainAnonymous(i)
       else { continue }
+      let r = map.regions[i]
+      guard r.permissions.read, r.permissions.write, !r.permissions.execute else { continue }
       // A stack-shaped region (small guard right below, power-of-two size) is not an arena.
       if i > 0, adjacent(i - 1, i), map.regions[i - 1].permissions.isNone,
         map.regions[i - 1].size <= 64 * 1024, Self.isTypicalStackSize(r.size)

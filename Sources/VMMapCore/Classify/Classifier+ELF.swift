@@ -16,11 +16,12 @@ extension ClassificationPass {
 
   /// A file-backed private region that might be an ELF segment.
   func isSegmentCandidate(_ i: Int) -> Bool {
-    let r = map.regions[i]
-    guard !claimed[i], !r.permissions.shared, !r.permissions.isNone, r.mapping.inode != 0,
-      r.filePath != nil
+    // Cheap tests first, in place; anonymous regions (inode 0) never get to `filePath`.
+    let perms = map.regions[i].mapping.permissions
+    guard !claimed[i], map.regions[i].mapping.inode != 0, !perms.shared, !perms.isNone,
+      map.regions[i].classification.kind == .privateFile
     else { return false }
-    return r.classification.kind == .privateFile
+    return map.regions[i].filePath != nil
   }
 
   private func findObjectsFromHeaders() -> [LoadedObject] {

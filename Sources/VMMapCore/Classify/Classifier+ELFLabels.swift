@@ -82,8 +82,10 @@ extension ClassificationPass {
   /// The PT_INTERP of the executable object, when its headers were read.
   var executableInterpreter: String? {
     guard let exe = elf.executableIdentity else { return nil }
-    for r in map.regions where r.mapping.inode != 0 {
-      if !r.permissions.shared, let lookup = elf.headers(for: r), lookup.identity == exe,
+    for i in map.regions.indices
+    where map.regions[i].mapping.inode != 0 && !map.regions[i].permissions.shared {
+      let r = map.regions[i]
+      if let lookup = elf.headers(for: r), lookup.identity == exe,
         let interp = lookup.file?.interpreter
       {
         return String(PathBytes(interp).lastComponent.string)

@@ -2,10 +2,68 @@ extension ClassificationPass {
   /// Rule 1: the names the kernel prints, and permissions for the rest.
   mutating func labelByName() {
     for i in map.regions.indices {
+      // The common case (tens of thousands of unnamed regions in a big map) builds nothing:
+      // the label is one of sixteen made once, the same one `nameLabel` would give.
+      if map.regions[i].mapping.rawName.bytes.isEmpty, map.regions[i].resolved == nil,
+        !hasHugetlbCounters(i)
+      {
+        let k = Self.permissionIndex(map.regions[i].mapping.permissions)
+        map.regions[i].classification = Self.unnamedLabels[k].label
+        claimed[i] = Self.unnamedLabels[k].specific
+        continue
+      }
       let (c, specific) = nameLabel(map.regions[i])
       label(i, c, claim: specific)
     }
   }
+
+  /// The smaps counters say hugetlbfs (a huge KernelPageSize, or VmFlags `ht`). Reads the
+  /// counters in place (a local copy would cost more than the test); an unprinted line is 0.
+  private func hasHugetlbCounters(_ i: Int) -> Bool {
+    map.regions[i].counters.map {
+      $0[.kernelPageSize] > pageSize || ($0.vmFlags?.known ?? 0) & Self.vmFlagHT != 0
+    } ?? false
+  }
+
+  /// The label `nameLabel` gives an unnamed region (one that is not hugetlbfs memory), by
+  /// `permissionIndex`: made once, shared by every such region.
+  static let unnamedLabels: [(label: Classification, specific: Bool)] = (0..<16).map { k in
+    let p = Permissions(
+      read: k & 8 != 0, write: k & 4 != 0, execute: k & 2 != 0, shared: k & 1 != 0)
+    if p.isNone {
+      return (
+        Classification(
+          kind: .reserved, description: "PROT_NONE reservation: address space held, no access",
+          evidence: ["permissions ---p, no name"], certainty: .observed), false
+      )
+    }
+    if p.shared {
+      return (
+        Classification(
+          kind: .sharedAnonymous, description: "shared anonymous memory",
+          evidence: ["permissions \(p), no name"], certainty: .observed), true
+      )
+    }
+    return (
+      Classification(
+        kind: .anonymous, description: "anonymous memory",
+        evidence: ["permissions \(p), no name"], certainty: .observed), false
+    )
+  }
+
+  /// 0 to 15, one per combination of the four permission characters.
+  static func permissionIndex(_ p: Permissions) -> Int {
+    (p.read ? 8 : 0) | (p.write ? 4 : 0) | (p.execute ? 2 : 0) | (p.shared ? 1 : 0)
+  }
+
+  /// The bit of a VmFlags code in `VMFlags.known` (0 for a code the table does not know).
+  static func vmFlagBit(_ code: String) -> UInt64 {
+    VMFlags.codes.firstIndex { $0.code == code }.map { 1 << UInt64($0) } ?? 0
+  }
+  /// `ht`: area uses huge tlb pages.
+  static let vmFlagHT = vmFlagBit("ht")
+  /// `hg`: MADV_HUGEPAGE was asked.
+  static let vmFlagHG = vmFlagBit("hg")
 
   /// The label a region gets from its name and permissions alone; `specific` is false for the
   /// defaults (anonymous, reservation, file) that later rules may refine.
@@ -153,7 +211,7 @@ extension ClassificationPass {
       if counters.has(.kernelPageSize), counters[.kernelPageSize] > pageSize {
         return ["smaps KernelPageSize \(Format.iec(counters[.kernelPageSize]))"]
       }
-      if let flags = counters.vmFlags, flags.contains("ht") {
+      if let flags = counters.vmFlags, flags.known & Self.vmFlagHT != 0 {
         return ["VmFlags ht: area uses huge tlb pages"]
       }
     }

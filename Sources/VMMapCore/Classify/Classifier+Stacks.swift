@@ -53,13 +53,13 @@ extension ClassificationPass {
   /// often 8 MiB, and the guard is added on top).
   mutating func labelInferredThreadStacks() {
     for i in map.regions.indices.dropFirst() where looksLikeThreadStack(i) {
-      let r = map.regions[i]
+      let size = map.regions[i].size
       label(
         i,
         Classification(
           kind: .threadStack, description: "probably a thread stack (glibc layout)",
           evidence: [
-            "anonymous rw-p of \(Format.iec(r.size)) with a \(Format.iec(map.regions[i - 1].size))"
+            "anonymous rw-p of \(Format.iec(size)) with a \(Format.iec(map.regions[i - 1].size))"
               + " ---p guard directly below: glibc's pthread stack layout; no thread's sp in it"
           ],
           certainty: .inferred))
@@ -67,15 +67,15 @@ extension ClassificationPass {
     }
   }
 
+  /// O(1): looks only at region `i` and the one below it. The cheap tests on permissions
+  /// come first, so most regions of a big map are rejected without reading anything else.
   private func looksLikeThreadStack(_ i: Int) -> Bool {
-    let r = map.regions[i]
     let g = i - 1
-    guard !claimed[i], !claimed[g], isPlainAnonymous(i), isPlainAnonymous(g), adjacent(g, i),
-      r.permissions.read, r.permissions.write, !r.permissions.execute,
-      map.regions[g].permissions.isNone
+    let perms = map.regions[i].mapping.permissions
+    guard perms.read, perms.write, !perms.execute, map.regions[g].mapping.permissions.isNone,
+      !claimed[i], !claimed[g], adjacent(g, i), isPlainAnonymous(i), isPlainAnonymous(g)
     else { return false }
-    let guardSize = map.regions[g].size
-    return guardSize <= 64 * 1024 && Self.isTypicalStackSize(r.size)
+    return map.regions[g].size <= 64 * 1024 && Self.isTypicalStackSize(map.regions[i].size)
   }
 
   static func isTypicalStackSize(_ size: UInt64) -> Bool {

@@ -13,6 +13,9 @@ public enum Classifier {
   /// Fills `classification` of every region of `map`.
   public static func classify(_ map: inout MemoryMap, elf: some ELFProvider) {
     var pass = ClassificationPass(map: map, elf: elf)
+    // Let the pass own the only reference to the regions, so labelling writes in place
+    // instead of copying the whole array (and every region in it) on the first write.
+    map.regions = []
     pass.run()
     map = pass.map
   }
@@ -64,8 +67,7 @@ struct ClassificationPass {
 
   /// An unnamed private anonymous region.
   func isPlainAnonymous(_ i: Int) -> Bool {
-    let r = map.regions[i]
-    if case .anonymous = r.mapping.name, !r.permissions.shared { return true }
-    return false
+    // An empty name column is `MappingName.anonymous`; read in place, without copying the region.
+    map.regions[i].mapping.rawName.bytes.isEmpty && !map.regions[i].mapping.permissions.shared
   }
 }
