@@ -139,5 +139,5 @@ public final class SpecimenProcess {
 
 public struct SpecimenError: Error, CustomStringConvertible {
   public var description: String
-  init(_ description: String) { self.description = description }
+  public init(_ description: String) { self.description = description }
 }
