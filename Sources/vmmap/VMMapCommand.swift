@@ -182,8 +182,13 @@ struct VMMapCommand: ParsableCommand {
     case .text:
       let renderer = MapTextRenderer(
         layout: table ? .table : .grouped, selection: selection, style: style, swapConfigured: swap)
-      bytes = maps.enumerated().flatMap { i, m in
-        (i > 0 ? [UInt8(ascii: "\n")] : []) + renderer.renderBytes(m)
+      for (i, m) in maps.enumerated() {
+        if i > 0 { bytes.append(UInt8(ascii: "\n")) }
+        if bytes.isEmpty {
+          bytes = renderer.renderBytes(m)
+        } else {
+          bytes += renderer.renderBytes(m)
+        }
       }
     }
     try emit(bytes)

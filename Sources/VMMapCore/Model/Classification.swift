@@ -38,6 +38,35 @@ public enum RegionKind: String, CaseIterable, Sendable, Codable {
   case device
 }
 
+extension RegionKind {
+  /// Position in `allCases`, without hashing the raw string (hot in 60,000-region maps).
+  public var ordinal: Int {
+    switch self {
+    case .executable: 0
+    case .sharedLibrary: 1
+    case .bss: 2
+    case .heap: 3
+    case .mainStack: 4
+    case .threadStack: 5
+    case .guardPage: 6
+    case .reserved: 7
+    case .mallocArena: 8
+    case .anonymous: 9
+    case .sharedAnonymous: 10
+    case .privateFile: 11
+    case .sharedFile: 12
+    case .memfd: 13
+    case .sysvShm: 14
+    case .hugetlb: 15
+    case .vdso: 16
+    case .vvar: 17
+    case .vsyscall: 18
+    case .uprobes: 19
+    case .device: 20
+    }
+  }
+}
+
 /// The ELF segment a file-backed region maps, from the program headers of the mapped file.
 public enum ELFSegmentRole: String, Sendable, Codable {
   /// The first read-only segment, holding the ELF and program headers.

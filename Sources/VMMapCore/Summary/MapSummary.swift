@@ -15,16 +15,25 @@ public struct MapSummary: Sendable {
     public var shared: UInt64 = 0
     public init() {}
 
-    mutating func add(_ r: Region) {
+    mutating func add(size: UInt64, _ c: Amounts) {
       regions += 1
-      size += r.size
-      guard r.counters != nil else { return }
-      rss += r.counters![.rss]
-      pss += r.counters![.pss]
-      swap += r.counters![.swap]
-      privateDirty += r.counters![.privateDirty]
-      shared += r.counters![.sharedClean] + r.counters![.sharedDirty]
+      self.size += size
+      rss += c.rss
+      pss += c.pss
+      swap += c.swap
+      privateDirty += c.privateDirty
+      shared += c.shared
     }
+  }
+
+  /// The amounts of one region that the totals add up.
+  struct Amounts {
+    var rss: UInt64 = 0
+    var pss: UInt64 = 0
+    var swap: UInt64 = 0
+    var privateDirty: UInt64 = 0
+    var shared: UInt64 = 0
+    var anonymous: UInt64 = 0
   }
 
   public enum Source: String, Hashable, Sendable {
@@ -70,27 +79,40 @@ public struct MapSummary: Sendable {
     hasCounters = map.hasCounters
     var total: UInt64 = 0
     var vsyscall: UInt64 = 0
-    var sums = SmapsCounters()
-    let kindIndex = Dictionary(
-      uniqueKeysWithValues: RegionKind.allCases.enumerated().map { ($1, $0) })
+    var sums = Amounts()
     var kinds = [Totals?](repeating: nil, count: RegionKind.allCases.count)
     // Permissions as four bits, so a 60,000-region map builds no String per region.
     var perms = [Totals?](repeating: nil, count: 16)
     var wx: [Int] = []
     map.regions.withUnsafeBufferPointer { regions in
       for i in regions.indices {
-        let size = regions[i].size
+        let size = regions[i].mapping.end - regions[i].mapping.start
         total += size
-        if regions[i].mapping.name == .vsyscall { vsyscall += size }
-        if regions[i].counters != nil { sums.add(regions[i].counters!) }
-        let k = kindIndex[regions[i].classification.kind]!
+        let kind = regions[i].classification.kind
+        if kind == .vsyscall { vsyscall += size }
+        var a = Amounts()
+        if let rss = regions[i].counters?.rss {
+          a.rss = rss
+          a.pss = regions[i].counters?.pss ?? 0
+          a.swap = regions[i].counters?.swap ?? 0
+          a.privateDirty = regions[i].counters?.privateDirty ?? 0
+          a.shared = regions[i].counters?.shared ?? 0
+          a.anonymous = regions[i].counters?.anonymous ?? 0
+        }
+        sums.rss += a.rss
+        sums.pss += a.pss
+        sums.swap += a.swap
+        sums.privateDirty += a.privateDirty
+        sums.shared += a.shared
+        sums.anonymous += a.anonymous
+        let k = kind.ordinal
         if kinds[k] == nil { kinds[k] = Totals() }
-        kinds[k]!.add(regions[i])
-        let p = regions[i].permissions
+        kinds[k]!.add(size: size, a)
+        let p = regions[i].mapping.permissions
         let bits = (p.read ? 8 : 0) | (p.write ? 4 : 0) | (p.execute ? 2 : 0) | (p.shared ? 1 : 0)
         if perms[bits] == nil { perms[bits] = Totals() }
-        perms[bits]!.add(regions[i])
-        if p.isWritableAndExecutable { wx.append(i) }
+        perms[bits]!.add(size: size, a)
+        if p.write && p.execute { wx.append(i) }
       }
     }
     totalVirtual = total

@@ -1,7 +1,8 @@
+import Dispatch
 import VMMapCore
 
 /// The terminal views of a memory map: the seed's grouped layout, or one address-ordered table.
-public struct MapTextRenderer {
+public struct MapTextRenderer: Sendable {
   public enum Layout: Sendable { case grouped, table }
 
   public var layout: Layout
@@ -218,6 +219,7 @@ public struct MapTextRenderer {
       ("RSS", .rss), ("PSS", .pss), ("ShrCln", .sharedClean), ("ShrDty", .sharedDirty),
       ("PrvCln", .privateClean), ("PrvDty", .privateDirty), ("Swap", .swap),
     ]
+    static let numericFields = numeric.map(\.1)
   }
 
   func headerRow(_ c: Columns, kindColumn: Bool, _ out: inout TextBuffer) {
@@ -256,8 +258,8 @@ public struct MapTextRenderer {
       out.append(p.shared ? UInt8(ascii: "s") : UInt8(ascii: "p"))
     }
     if c.counters {
-      if r.counters != nil {
-        for (_, field) in Columns.numeric { out.compactSize(r.counters![field], width: 8) }
+      if let counters = r.counters {
+        for field in Columns.numericFields { out.compactSize(counters[field], width: 8) }
       } else {
         for _ in Columns.numeric { out.padLeft("-", 8) }
       }
@@ -298,9 +300,8 @@ public struct MapTextRenderer {
     _ map: MemoryMap, _ shown: [Int], _ c: Columns, _ summary: MapSummary, _ out: inout TextBuffer
   ) {
     var byGroup: [[Int]] = Array(repeating: [], count: RegionGroup.allCases.count)
-    let groupIndex = Dictionary(
-      uniqueKeysWithValues: RegionGroup.allCases.enumerated().map { ($1, $0) })
-    for i in shown { byGroup[groupIndex[RegionGroup(region: i, of: map)]!].append(i) }
+    let groups = RegionGroup.groups(of: map)
+    for i in shown { byGroup[groups[i].ordinal].append(i) }
     for (g, group) in RegionGroup.allCases.enumerated() {
       let rows = byGroup[g]
       guard !rows.isEmpty else { continue }
@@ -328,7 +329,7 @@ public struct MapTextRenderer {
           for i in rowsOf[owner]! { row(map, i, c, kindColumn: false, &out) }
         }
       } else {
-        for i in rows { row(map, i, c, kindColumn: false, &out) }
+        rowsInParallel(map, rows[...], c, kindColumn: false, &out)
       }
     }
     if selection.isEverything && selection.sort == nil {
@@ -365,21 +366,51 @@ public struct MapTextRenderer {
   func tableText(_ map: MemoryMap, _ shown: [Int], _ c: Columns, _ out: inout TextBuffer) {
     out.newline()
     headerRow(c, kindColumn: true, &out)
-    let addressOrder = selection.sortKey(for: map) == .addr
-    var previous: Int?
-    for i in shown {
-      if addressOrder, let p = previous, i == p + 1 {
-        let gapStart = map.regions[p].end
-        let gapEnd = map.regions[i].start
-        if gapEnd > gapStart {
-          out.append(
-            style.dim(
-              "  " + padRight("", c.rangeWidth) + padLeft(SizeFormat.iec(gapEnd - gapStart), 9)
-                + "      gap (unmapped)") + "\n")
-        }
+    rowsInParallel(map, shown[...], c, kindColumn: true, &out)
+  }
+
+  /// Rows `indices` in order; in the table layout (kind column) with the gap before each row
+  /// that follows its neighbour in address order.
+  func rows(
+    _ map: MemoryMap, _ indices: ArraySlice<Int>, _ c: Columns, kindColumn: Bool,
+    _ out: inout TextBuffer
+  ) {
+    let gaps = kindColumn && selection.sortKey(for: map) == .addr
+    var previous = indices.startIndex > 0 && gaps ? indices.first.map { $0 - 1 } : nil
+    for i in indices {
+      if gaps, let p = previous, i == p + 1, map.regions[p].end < map.regions[i].start {
+        let size = map.regions[i].start - map.regions[p].end
+        out.append(
+          style.dim(
+            "  " + padRight("", c.rangeWidth) + padLeft(SizeFormat.iec(size), 9)
+              + "      gap (unmapped)") + "\n")
       }
-      row(map, i, c, kindColumn: true, &out)
+      row(map, i, c, kindColumn: kindColumn, &out)
       previous = i
     }
+  }
+
+  /// `rows`, with a long run split in two and the halves formatted on two threads: once a
+  /// 60,000-region map is read, formatting it is most of what is left.
+  func rowsInParallel(
+    _ map: MemoryMap, _ indices: ArraySlice<Int>, _ c: Columns, kindColumn: Bool,
+    _ out: inout TextBuffer
+  ) {
+    guard indices.count >= 8192 else {
+      rows(map, indices, c, kindColumn: kindColumn, &out)
+      return
+    }
+    let middle = indices.startIndex + indices.count / 2
+    let halves = [indices[..<middle], indices[middle...]]
+    // Each thread writes only its own slot.
+    nonisolated(unsafe) let results = UnsafeMutableBufferPointer<[UInt8]>.allocate(capacity: 2)
+    results.initialize(repeating: [])
+    defer { results.deallocate() }
+    DispatchQueue.concurrentPerform(iterations: 2) { half in
+      var buffer = TextBuffer(capacity: 200 * halves[half].count)
+      rows(map, halves[half], c, kindColumn: kindColumn, &buffer)
+      results[half] = buffer.bytes
+    }
+    for half in 0..<2 { results[half].withUnsafeBufferPointer { out.append($0) } }
   }
 }
