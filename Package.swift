@@ -27,7 +27,7 @@ let package = Package(
     .executableTarget(
       name: "vmmap",
       dependencies: [
-        "VMMapCore", "VMExperiments", "VMReport",
+        "VMMapCore", "VMExperiments", "VMReport", "CVMProbes",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
