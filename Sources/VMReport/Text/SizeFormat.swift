@@ -5,26 +5,27 @@ public enum SizeFormat {
   /// `4 KiB`, `1.6 MiB`, `128 TiB`: whole numbers as such, one decimal below 100 units.
   public static func iec(_ bytes: UInt64) -> String {
     if bytes < 1024 { return "\(bytes) B" }
-    var unit = 0
-    var scaled = Double(bytes)
-    while scaled >= 1024 && unit < units.count - 1 {
-      scaled /= 1024
-      unit += 1
-    }
-    return number(scaled) + " " + units[unit]
+    let (value, unit) = scaled(bytes)
+    return number(value) + " " + units[unit]
   }
 
   /// A compact form for table columns: `0`, `4K`, `1.6M`, `12G`.
   public static func compact(_ bytes: UInt64) -> String {
     if bytes == 0 { return "0" }
     if bytes < 1024 { return "\(bytes)B" }
+    let (value, unit) = scaled(bytes)
+    return number(value) + String(units[unit].prefix(1))
+  }
+
+  /// `bytes` divided by 1024 until below 1024 (or EiB), with the index of its unit.
+  static func scaled(_ bytes: UInt64) -> (Double, Int) {
     var unit = 0
-    var scaled = Double(bytes)
-    while scaled >= 1024 && unit < units.count - 1 {
-      scaled /= 1024
+    var value = Double(bytes)
+    while value >= 1024 && unit < units.count - 1 {
+      value /= 1024
       unit += 1
     }
-    return number(scaled) + String(units[unit].prefix(1))
+    return (value, unit)
   }
 
   /// One decimal when below 100 and not whole; rounded half up.
