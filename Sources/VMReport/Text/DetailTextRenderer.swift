@@ -158,7 +158,7 @@ public struct DetailTextRenderer {
           "  Frame:       \(hexAddress(pfn)) → physical address \(hexAddress(pfn * d.pageSize + d.pageOffset))\n"
       } else {
         out +=
-          "  Frame:       unavailable without privilege (pagemap reads 0 without CAP_SYS_ADMIN)\n"
+          "  Frame:       unavailable without privilege\n"
       }
       out +=
         "  Mapped by:   "
