@@ -171,9 +171,18 @@ import VMMapTestSupport
   }
 
   @Test func permissionDeniedNamesTheCause() throws {
-    guard geteuid() == 0 else { return }  // needs root to become another user
-    // nobody reading PID 1 (root): denied by ptrace access rules, not by a missing file.
-    let r = try vmmap("--map", "1", user: 65534)
+    try #require(
+      geteuid() == 0, "this test becomes another user, which needs root (CI runs as root)")
+    // nobody reading PID 1 (root): denied by ptrace access rules, not by a missing file. The
+    // binary is copied where nobody may run it (the checkout may sit under a private home).
+    let dir = "/tmp/vmmap-nobody-\(getpid())"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try? FileManager.default.removeItem(atPath: dir + "/vmmap")
+    try FileManager.default.copyItem(atPath: vmmapBinary, toPath: dir + "/vmmap")
+    chmod(dir, 0o755)
+    chmod(dir + "/vmmap", 0o755)
+    let r = try run(dir + "/vmmap", ["--map", "1"], user: 65534)
     expectOneLine(r, status: 77, mentioning: ["/proc/1/", "permission denied"])
     #expect(r.stderr.contains("ptrace") || r.stderr.contains("CAP_SYS_PTRACE"))
   }
