@@ -5,7 +5,12 @@ public enum MemoryMapLoader {
   /// A live process: smaps (`counters`) or maps, resolved through map_files, classified with
   /// the ELF headers of the files actually mapped.
   public static func live(pid: Int32, counters: Bool) throws(VMMapError) -> MemoryMap {
-    var map = try readMemoryMap(pid: pid, counters: counters)
+    let reader = try ProcessReader(pid: pid)
+    // Reading on a second thread maps that thread's stack and, at its first malloc, a 64 MiB
+    // arena, in the middle of the read. Another process does not care; vmmap reading itself
+    // (--self) would see its map change under it, so it reads on one thread.
+    if pid == getpid() { reader.readsOnSecondThread = false }
+    var map = try reader.readMemoryMap(counters: counters)
     Classifier.classify(&map, elf: LiveELFProvider(pid: pid))
     return map
   }

@@ -8,7 +8,6 @@ extension ProcessReader {
   public func readMemoryMap(counters: Bool) throws(VMMapError) -> MemoryMap {
     let stat = try readStat()
     try checkUserProcess(stat)
-    let status = try readStatus()
     // smaps_rollup is read on this thread while the reader thread starts on smaps.
     var rollupRead: Result<SmapsCounters, VMMapError>?
     var regions =
@@ -26,6 +25,10 @@ extension ProcessReader {
       try checkUserProcess(try readStat(), status: try readStatus())
     }
     let rollup = try rollupRead?.get()
+    // Status after the regions: for vmmap's own map (--self), reading maps memory of its own
+    // (the reader thread's stack, the buffers), which stays mapped afterwards; VmSize read
+    // now agrees with the regions.
+    let status = try readStatus()
     MapFilesResolver(reader: self).resolve(&regions)
     let map = MemoryMap(
       source: .live(pid: pid), regions: regions, rollup: rollup, status: status, stat: stat,

@@ -94,6 +94,11 @@ public struct MapTextRenderer: Sendable {
         s.vsyscallSize > 0
         ? "; VmSize \(SizeFormat.iec(vm)) + [vsyscall] \(SizeFormat.iec(s.vsyscallSize)), which the kernel does not count"
         : "; VmSize \(SizeFormat.iec(vm))"
+      if vm != s.totalVirtual - s.vsyscallSize {
+        // A process that maps or unmaps while it is read (vmmap reading itself does) shows a
+        // VmSize, read a moment later, that differs from the regions.
+        virtualNote += " (read a moment later: the process mapped or unmapped meanwhile)"
+      }
     }
     lines.append(("Total virtual", SizeFormat.iec(s.totalVirtual), virtualNote))
     if s.hasCounters {
