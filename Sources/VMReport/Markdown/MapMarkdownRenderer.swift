@@ -80,6 +80,7 @@ public struct MapMarkdownRenderer: Sendable {
     }
     if let exe = map.executable { c["executable"] = MarkdownEscape.escape(exe, as: .code) }
     if map.threads.count > 1 { c["threads"] = grouped(map.threads.count) }
+    c["header"] = c["command"] != nil || c["executable"] != nil || c["threads"] != nil
 
     c["regions"] = grouped(s.regionCount)
     c["addressBits"] = "\(space.virtualAddressBits - 1)"
