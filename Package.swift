@@ -9,7 +9,8 @@ let package = Package(
     .library(name: "VMMapCore", targets: ["VMMapCore"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
   ],
   targets: [
     // C: only what Swift cannot do safely (fault recovery, fork, ioctl structs).
@@ -21,8 +22,21 @@ let package = Package(
     .target(name: "VMMapCore", dependencies: ["CVMProbes"]),
     // experiment: sandboxed children (and the specimen process).
     .target(name: "VMExperiments", dependencies: ["VMMapCore", "CVMProbes"]),
-    // render: terminal text, JSON, escaping; later Markdown/HTML/SVG.
-    .target(name: "VMReport", dependencies: ["VMMapCore", "CLibXML2", "CCmark"]),
+    // The Markdown templates (templates/*.mustache), embedded as string literals at build time by
+    // the EmbedTemplates plugin, so the binary renders from any directory (SWIFT-NOTES.md §6).
+    // The host tool uses @main: sanitizer builds pass -parse-as-library to every executable.
+    .executableTarget(name: "EmbedTemplatesTool"),
+    .plugin(
+      name: "EmbedTemplates", capability: .buildTool(), dependencies: ["EmbedTemplatesTool"]),
+    .target(name: "VMMapTemplates", path: "templates", plugins: ["EmbedTemplates"]),
+
+    // render: terminal text, JSON, Markdown, escaping; later HTML/SVG.
+    .target(
+      name: "VMReport",
+      dependencies: [
+        "VMMapCore", "CLibXML2", "CCmark", "VMMapTemplates",
+        .product(name: "Mustache", package: "swift-mustache"),
+      ]),
 
     .executableTarget(
       name: "vmmap",
@@ -41,7 +55,7 @@ let package = Package(
     .testTarget(
       name: "VMMapCoreTests", dependencies: ["VMMapCore", "VMMapTestSupport"],
       resources: [.copy("Fixtures")]),
-    .testTarget(name: "VMReportTests", dependencies: ["VMReport", "VMMapCore"]),
+    .testTarget(name: "VMReportTests", dependencies: ["VMReport", "VMMapCore", "CCmark"]),
     .testTarget(
       name: "VMMapCLITests", dependencies: ["VMMapCore", "VMReport", "VMMapTestSupport"]),
   ]

@@ -17,6 +17,9 @@ struct VMMapCommand: ParsableCommand {
         vmmap --map 1234 --kind thread-stack,guard-page
         vmmap --detail 0x7ffd12345678 --pid 1234
         vmmap --smaps-file smaps.txt --json   a saved smaps file, as JSON
+        vmmap --self --format md -o map.md    Markdown for a bug ticket
+
+      --format md renders the map views (--self, --map, --maps-file, --smaps-file); --detail is text or json only.
       """,
     version: VMMapVersion.description)
 
@@ -65,7 +68,10 @@ struct VMMapCommand: ParsableCommand {
       "Only the N first regions after sorting (default order: RSS).", valueName: "n"))
   var top: Int?
 
-  @Option(help: ArgumentHelp("Output format: text or json.", valueName: "format"))
+  @Option(
+    help: ArgumentHelp(
+      "Output format: text, json or md (Markdown; map views only, not --detail).",
+      valueName: "format"))
   var format: OutputFormat?
 
   @Flag(help: "Same as --format json.")
@@ -103,6 +109,9 @@ struct VMMapCommand: ParsableCommand {
     if let top, top < 1 { throw ValidationError("--top takes a positive number, not \(top)") }
     if json && format != nil && format != .json {
       throw ValidationError("--json contradicts --format \(format!)")
+    }
+    if detail != nil && effectiveFormat == .md {
+      throw ValidationError("--detail ADDR renders as text or json, not md")
     }
     _ = try kinds()
   }
@@ -179,6 +188,13 @@ struct VMMapCommand: ParsableCommand {
         w.endArray()
         bytes = w.bytes + [UInt8(ascii: "\n")]
       }
+    case .md:
+      let renderer = MapMarkdownRenderer(
+        layout: table ? .table : .grouped, selection: selection, swapConfigured: swap)
+      for (i, m) in maps.enumerated() {
+        if i > 0 { bytes.append(UInt8(ascii: "\n")) }
+        bytes += try renderer.renderBytes(m)
+      }
     case .text:
       let renderer = MapTextRenderer(
         layout: table ? .table : .grouped, selection: selection, style: style, swapConfigured: swap)
@@ -205,7 +221,7 @@ struct VMMapCommand: ParsableCommand {
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-  case text, json
+  case text, json, md
 }
 
 enum ColorChoice: String, ExpressibleByArgument, CaseIterable {

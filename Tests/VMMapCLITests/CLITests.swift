@@ -141,6 +141,39 @@ import VMMapTestSupport
   }
 }
 
+@Suite struct CLIMarkdownTests {
+  @Test func selfAsMarkdown() throws {
+    let r = try vmmap("--self", "--format", "md")
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.text.hasPrefix("# Virtual memory map of PID "))
+    for heading in [
+      "## Summary", "### By kind", "## EXECUTABLE", "## HEAP", "## SHARED LIBRARIES", "## STACK",
+      "## SPECIAL", "## Gaps",
+    ] {
+      #expect(r.text.contains("\n" + heading), "missing \(heading)")
+    }
+    #expect(r.text.contains("| Address range | Size | Perms |"))
+    #expect(r.text.contains("`[stack]`"))
+    #expect(!r.text.contains("```"))
+    #expect(r.stderr.isEmpty)
+  }
+
+  @Test func narrowedAndTableLayouts() throws {
+    let top = try vmmap("--self", "--format", "md", "--table", "--top", "3")
+    #expect(top.status == 0, "\(top.stderr)")
+    #expect(top.text.contains("## Regions"))
+    #expect(top.text.split(separator: "\n").filter { $0.hasPrefix("| 0x") }.count == 3)
+    let heap = try vmmap("--self", "--format", "md", "--kind", "heap")
+    #expect(heap.text.contains("## HEAP") && !heap.text.contains("## STACK"))
+  }
+
+  @Test func detailIsNotMarkdown() throws {
+    let r = try vmmap("--detail", "0x1000", "--format", "md")
+    #expect(r.status == 64)
+    #expect(r.stderr.hasPrefix("vmmap: ") && r.stderr.contains("md"), "\(r.stderr)")
+  }
+}
+
 @Suite(.serialized) struct CLIErrorTests {
   func expectOneLine(_ r: RunResult, status: Int32, mentioning words: [String]) {
     #expect(r.status == status, "status \(r.status): \(r.stderr)")
