@@ -41,7 +41,7 @@ let package = Package(
     .executableTarget(
       name: "vmmap",
       dependencies: [
-        "VMMapCore", "VMExperiments", "VMReport", "CVMProbes",
+        "VMMapCore", "VMExperiments", "VMReport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -36,9 +35,3 @@ int vmp_pidfd_exited(int pidfd) {
 int vmp_gettid(void) { return (int)syscall(SYS_gettid); }
 
 int vmp_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC) == 0 ? 0 : -errno; }
-
-int vmp_tune_malloc_for_large_maps(void) {
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  return 0;
-}

@@ -1,5 +1,4 @@
 import ArgumentParser
-import CVMProbes
 import Glibc
 import VMExperiments
 import VMMapCore
@@ -15,9 +14,6 @@ enum Entry {
       Specimen.main(arguments: Array(args.dropFirst()))
     }
     signal(SIGPIPE, SIG_IGN)
-    // A 60,000-region map is a few large arrays that grow and are freed: keep them in the heap
-    // (not one mmap each) and keep freed memory, so it is reused instead of faulted in anew.
-    _ = vmp_tune_malloc_for_large_maps()
     do {
       var command = try VMMapCommand.parseAsRoot(args)
       try command.run()

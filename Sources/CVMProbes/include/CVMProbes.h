@@ -49,11 +49,6 @@ int vmp_pidfd_exited(int pidfd);
 /// pipe2(fds, O_CLOEXEC): both ends close on exec, atomically. Returns 0 or -errno.
 int vmp_pipe_cloexec(int fds[_Nonnull 2]);
 
-/// Tunes glibc malloc for a process that builds a few large arrays and frees them: large
-/// blocks from the heap instead of one mmap each, and freed memory kept for reuse rather than
-/// returned (and faulted in again). Returns 0.
-int vmp_tune_malloc_for_large_maps(void);
-
 /// The thread's own kernel TID (gettid).
 int vmp_gettid(void);
 
