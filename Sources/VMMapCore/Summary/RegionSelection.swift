@@ -54,4 +54,27 @@ public struct RegionSelection: Hashable, Sendable {
     if let top, top < indices.count { indices.removeSubrange(top...) }
     return indices
   }
+
+  /// "20 of 60,023 regions (kind heap, top 20 by rss)", or nil when every region is shown.
+  public func caption(shown: Int, of map: MemoryMap) -> String? {
+    guard shown != map.regions.count else { return nil }
+    var how: [String] = []
+    if !kinds.isEmpty {
+      how.append("kind " + kinds.map(\.rawValue).sorted().joined(separator: ","))
+    }
+    if let top { how.append("top \(top) by \(sortKey(for: map))") }
+    let count = "\(thousands(shown)) of \(thousands(map.regions.count)) regions"
+    return how.isEmpty ? count : count + " (" + how.joined(separator: ", ") + ")"
+  }
+}
+
+/// `1,234,567`.
+public func thousands(_ n: Int) -> String {
+  let digits = String(n.magnitude)
+  var out = ""
+  for (i, c) in digits.enumerated() {
+    if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
+    out.append(c)
+  }
+  return n < 0 ? "-" + out : out
 }

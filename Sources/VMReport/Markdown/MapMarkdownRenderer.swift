@@ -111,15 +111,8 @@ public struct MapMarkdownRenderer: Sendable {
       c["writableExecutable"] = "\(n) region" + (n == 1 ? "" : "s")
     }
 
-    if shown.count != map.regions.count {
-      var line = "\(grouped(shown.count)) of \(grouped(map.regions.count)) regions"
-      var how: [String] = []
-      if !selection.kinds.isEmpty {
-        how.append("kind " + selection.kinds.map(\.rawValue).sorted().joined(separator: ","))
-      }
-      if let top = selection.top { how.append("top \(top) by \(selection.sortKey(for: map))") }
-      if !how.isEmpty { line += " (" + how.joined(separator: ", ") + ")" }
-      c["showing"] = MarkdownEscape.escape(line)
+    if let caption = selection.caption(shown: shown.count, of: map) {
+      c["showing"] = MarkdownEscape.escape(caption)
     }
     switch layout {
     case .table:

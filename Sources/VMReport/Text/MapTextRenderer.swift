@@ -32,15 +32,8 @@ public struct MapTextRenderer: Sendable {
     out.append(header(map))
     out.append(summaryText(map, summary))
     let shown = selection.apply(to: map)
-    if shown.count != map.regions.count {
-      var line = "\nShowing \(grouped(shown.count)) of \(grouped(map.regions.count)) regions"
-      var how: [String] = []
-      if !selection.kinds.isEmpty {
-        how.append("kind " + selection.kinds.map(\.rawValue).sorted().joined(separator: ","))
-      }
-      if let top = selection.top { how.append("top \(top) by \(selection.sortKey(for: map))") }
-      line += how.isEmpty ? "\n" : " (" + how.joined(separator: ", ") + ")\n"
-      out.append(line)
+    if let caption = selection.caption(shown: shown.count, of: map) {
+      out.append("\nShowing " + caption + "\n")
     }
     let columns = Columns(map: map, rows: shown)
     switch layout {

@@ -1,3 +1,5 @@
+import VMMapCore
+
 /// ANSI styling for the terminal, on only when asked (`--color`, a TTY, no `NO_COLOR`).
 public struct TextStyle: Sendable {
   public var enabled: Bool
@@ -27,12 +29,4 @@ func padLeft(_ s: String, _ width: Int) -> String {
 }
 
 /// `1,234,567`.
-func grouped(_ n: Int) -> String {
-  let digits = String(n.magnitude)
-  var out = ""
-  for (i, c) in digits.enumerated() {
-    if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-    out.append(c)
-  }
-  return n < 0 ? "-" + out : out
-}
+func grouped(_ n: Int) -> String { thousands(n) }
