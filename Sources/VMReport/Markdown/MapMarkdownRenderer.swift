@@ -79,10 +79,10 @@ public struct MapMarkdownRenderer: Sendable {
       c["command"] = MarkdownEscape.escape(Array(joined), as: .code)
     }
     if let exe = map.executable { c["executable"] = MarkdownEscape.escape(exe, as: .code) }
-    if map.threads.count > 1 { c["threads"] = grouped(map.threads.count) }
+    if map.threads.count > 1 { c["threads"] = thousands(map.threads.count) }
     c["header"] = c["command"] != nil || c["executable"] != nil || c["threads"] != nil
 
-    c["regions"] = grouped(s.regionCount)
+    c["regions"] = thousands(s.regionCount)
     c["addressBits"] = "\(space.virtualAddressBits - 1)"
     c["userTop"] = SizeFormat.iec(space.userTop)
     c["pagingLevels"] = "\(space.pagingLevels)"
@@ -102,7 +102,7 @@ public struct MapMarkdownRenderer: Sendable {
       c["swap"] = SizeFormat.iec(s.swap)
       c["pssRounding"] = s.pssSource == .rollup
     }
-    c["gaps"] = grouped(s.gapCount)
+    c["gaps"] = thousands(s.gapCount)
     if let g = s.largestGap {
       c["largestGap"] = "\(SizeFormat.iec(g.size)) at \(hexAddress(g.start))\\-\(hexAddress(g.end))"
     }
@@ -150,7 +150,7 @@ public struct MapMarkdownRenderer: Sendable {
     PipeTable(columns: columns).header(&out)
     for (kind, t) in s.byKind {
       var cells = [
-        MarkdownEscape.escape(kind.rawValue), grouped(t.regions), SizeFormat.iec(t.size),
+        MarkdownEscape.escape(kind.rawValue), thousands(t.regions), SizeFormat.iec(t.size),
       ]
       if s.hasCounters {
         cells += [SizeFormat.iec(t.rss), SizeFormat.iec(t.pss), SizeFormat.iec(t.swap)]
@@ -170,7 +170,7 @@ public struct MapMarkdownRenderer: Sendable {
         perms.dropFirst().first == "w" && perms.dropFirst(2).first == "x"
       var cells = [
         MarkdownEscape.escape(perms) + (writableExecutable ? " **W\\+X**" : ""),
-        grouped(t.regions), SizeFormat.iec(t.size),
+        thousands(t.regions), SizeFormat.iec(t.size),
       ]
       if s.hasCounters { cells.append(SizeFormat.iec(t.rss)) }
       PipeTable.row(cells, &out)

@@ -78,7 +78,7 @@ public struct MapTextRenderer: Sendable {
     var lines: [(String, String, String)] = []
     lines.append(
       (
-        "Regions", grouped(s.regionCount),
+        "Regions", thousands(s.regionCount),
         "in a \(space.virtualAddressBits - 1)-bit user address space of \(SizeFormat.iec(space.userTop)) (\(space.pagingLevels)-level paging)"
       ))
     var virtualNote = "sum of region sizes"
@@ -128,7 +128,7 @@ public struct MapTextRenderer: Sendable {
     if let g = s.largestGap {
       lines.append(
         (
-          "Gaps", grouped(s.gapCount),
+          "Gaps", thousands(s.gapCount),
           "largest free: \(SizeFormat.iec(g.size)) at \(hexAddress(g.start))-\(hexAddress(g.end))"
         ))
     } else {
@@ -160,7 +160,7 @@ public struct MapTextRenderer: Sendable {
     out += "\n"
     for (kind, t) in s.byKind {
       out +=
-        "  " + padRight(kind.rawValue, 18) + padLeft(grouped(t.regions), 8)
+        "  " + padRight(kind.rawValue, 18) + padLeft(thousands(t.regions), 8)
         + padLeft(SizeFormat.iec(t.size), 11)
       if s.hasCounters {
         out +=
@@ -190,7 +190,7 @@ public struct MapTextRenderer: Sendable {
         ? style.red(perms) : perms
       out +=
         "  " + label + String(repeating: " ", count: 18 - perms.count)
-        + padLeft(grouped(t.regions), 8)
+        + padLeft(thousands(t.regions), 8)
         + padLeft(SizeFormat.iec(t.size), 11)
       if s.hasCounters { out += padLeft(SizeFormat.iec(t.rss), 11) }
       out += "\n"

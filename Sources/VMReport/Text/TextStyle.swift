@@ -27,6 +27,3 @@ func padLeft(_ s: String, _ width: Int) -> String {
   let n = s.count
   return n >= width ? s : String(repeating: " ", count: width - n) + s
 }
-
-/// `1,234,567`.
-func grouped(_ n: Int) -> String { thousands(n) }
