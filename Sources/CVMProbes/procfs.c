@@ -18,6 +18,17 @@ int vmp_procmap_query(int maps_fd, struct vmp_procmap_query *query) {
   }
 }
 
+#define VMP_PAGEMAP_SCAN _IOWR('f', 16, struct vmp_pm_scan_arg)
+
+long vmp_pagemap_scan(int pagemap_fd, struct vmp_pm_scan_arg *arg) {
+  arg->size = sizeof *arg;
+  for (;;) {
+    long n = ioctl(pagemap_fd, VMP_PAGEMAP_SCAN, arg);
+    if (n >= 0) return n;
+    if (errno != EINTR) return -errno;
+  }
+}
+
 int vmp_pidfd_open(int pid) {
   long fd = syscall(SYS_pidfd_open, pid, 0);
   return fd < 0 ? -errno : (int)fd;

@@ -49,6 +49,12 @@ struct VMMapCommand: ParsableCommand {
     help: ArgumentHelp("Read a saved /proc/PID/smaps file.", valueName: "file"))
   var smapsFile: String?
 
+  @Flag(
+    help:
+      "Cheaper counters: RSS and swap from the page tables (PAGEMAP_SCAN) instead of smaps; no PSS or clean/dirty."
+  )
+  var fast = false
+
   @Flag(help: "One address-ordered table (with gaps) instead of the grouped layout.")
   var table = false
 
@@ -106,6 +112,13 @@ struct VMMapCommand: ParsableCommand {
     if detail != nil && (selfMap || !mapPIDs.isEmpty) {
       throw ValidationError("--detail ADDR takes --pid PID, not --self or --map")
     }
+    if fast && (mapsFile != nil || smapsFile != nil || detail != nil) {
+      throw ValidationError(
+        "--fast reads a live process's page tables: it goes with --self or --map PID")
+    }
+    if fast && format == .md {
+      throw ValidationError("--fast has no Markdown form yet: use text or --json")
+    }
     if let top, top < 1 { throw ValidationError("--top takes a positive number, not \(top)") }
     if json && format != nil && format != .json {
       throw ValidationError("--json contradicts --format \(format!)")
@@ -162,7 +175,10 @@ struct VMMapCommand: ParsableCommand {
       let pids = selfMap ? [getpid()] : try mapPIDs.map(parsePID)
       for pid in pids {
         do throws(VMMapError) {
-          maps.append(try MemoryMapLoader.live(pid: pid, counters: true))
+          maps.append(
+            fast
+              ? try MemoryMapLoader.liveFast(pid: pid)
+              : try MemoryMapLoader.live(pid: pid, counters: true))
         } catch {
           // As pmap does: report this one, go on with the others, fail at the end.
           guard pids.count > 1 else { throw error }

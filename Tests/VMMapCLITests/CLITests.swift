@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VMMapCore
 import VMMapTestSupport
 
 @Suite(.serialized) struct CLIMapTests {
@@ -361,5 +362,82 @@ import VMMapTestSupport
       ])
     #expect(check.status == 0, "\(check.stderr)")
     #expect(check.text == "valid\n")
+  }
+}
+
+/// `--fast` counts from the page tables what smaps counts as Rss: region by region they agree.
+@Suite(.serialized) struct CLIFastTests {
+  /// Rss per region start, from the smaps text (independent, naive parse).
+  func smapsRss(_ pid: Int32) throws -> [UInt64: UInt64] {
+    var result: [UInt64: UInt64] = [:]
+    var current: UInt64?
+    for line in try readProcFile("/proc/\(pid)/smaps").split(separator: "\n") {
+      let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+      if let first = fields.first, first.contains("-"), !first.hasSuffix(":") {
+        current = UInt64(first.split(separator: "-")[0], radix: 16)
+      } else if fields.first == "Rss:", let start = current, let kb = UInt64(fields[1]) {
+        result[start] = kb * 1024
+      }
+    }
+    return result
+  }
+
+  func fastRss(_ pid: Int32) throws -> [UInt64: UInt64] {
+    let r = try vmmap("--map", String(pid), "--fast", "--json")
+    #expect(r.status == 0, "\(r.stderr)")
+    let object = try jsonObject(r.stdout)
+    #expect((object["summary"] as? [String: Any])?["counterSource"] as? String == "page-tables")
+    var result: [UInt64: UInt64] = [:]
+    for region in try #require(object["regions"] as? [[String: Any]]) {
+      let start = UInt64((region["start"] as! String).dropFirst(2), radix: 16)!
+      result[start] = (region["counters"] as? [String: Any])?["rss"] as? UInt64
+    }
+    return result
+  }
+
+  @Test func idleProcessAgreesWithSmaps() throws {
+    let sleeper = try Sleeper(isolated: true)
+    let fast = try fastRss(sleeper.pid)
+    let smaps = try smapsRss(sleeper.pid)
+    #expect(!smaps.isEmpty)
+    for (start, rss) in smaps {
+      #expect(fast[start] == rss, "region 0x\(String(start, radix: 16))")
+    }
+    // The idle program read 4 MiB without writing: its pages are in the page tables (they map
+    // the shared zero page), yet neither smaps nor --fast counts them.
+    let maps = try readProcFile("/proc/\(sleeper.pid)/maps").split(separator: "\n")
+    let zeroLine = try #require(
+      maps.first {
+        let r = $0.split(separator: " ")[0].split(separator: "-").map { UInt64($0, radix: 16)! }
+        return r[1] - r[0] == 4 << 20
+      })
+    let zeroStart = UInt64(zeroLine.split(separator: "-")[0], radix: 16)!
+    let entries = try PagemapReader(pid: sleeper.pid).entries(at: zeroStart, count: 1024)
+    #expect(entries.filter(\.isPresent).count == 1024)
+    #expect(smaps[zeroStart] == 0)
+    #expect(fast[zeroStart] == 0)
+  }
+
+  /// The specimen has THP, shared memory, memfd, SysV shm, file mappings, a thread: each one's
+  /// Rss must agree (regions of vmmap's own code can change between the two reads, so they are
+  /// compared only where the specimen's own data lives).
+  @Test func specimenAgreesWithSmaps() throws {
+    let specimen = try SpecimenProcess()
+    defer { specimen.stop() }
+    let fast = try fastRss(specimen.pid)
+    let smaps = try smapsRss(specimen.pid)
+    var compared = 0
+    for record in specimen.records where record.size > 0 {
+      guard let start = smaps.keys.filter({ $0 <= record.address }).max() else { continue }
+      #expect(
+        fast[start] == smaps[start], "\(record.kind) at 0x\(String(record.address, radix: 16))")
+      compared += 1
+    }
+    #expect(compared >= 10)
+  }
+
+  @Test func fastIsForLiveProcessesOnly() throws {
+    let r = try vmmap("--maps-file", "/proc/self/maps", "--fast")
+    #expect(r.status == 64)
   }
 }

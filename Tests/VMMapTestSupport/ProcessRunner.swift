@@ -126,8 +126,21 @@ private enum StaticIdle {
   static let path: Result<String, Error> = Result {
     let dir = NSTemporaryDirectory() + "vmmap-idle-\(getpid())"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    try "#include <unistd.h>\nint main(void) { for (;;) pause(); }\n"
-      .write(toFile: dir + "/idle.c", atomically: true, encoding: .utf8)
+    // It also reads (never writes) 4 MiB of anonymous memory: every page maps the shared zero
+    // page, which smaps does not count as Rss (so --fast must not either).
+    try """
+    #include <sys/mman.h>
+    #include <unistd.h>
+    int main(void) {
+      volatile char *p = mmap(0, 4 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      madvise((void *)p, 4 << 20, MADV_NOHUGEPAGE);
+      unsigned sum = 0;
+      for (int i = 0; i < (4 << 20); i += 4096) sum += p[i];
+      for (;;) pause();
+      return (int)sum;
+    }
+    """
+    .write(toFile: dir + "/idle.c", atomically: true, encoding: .utf8)
     let binary = dir + "/vmmap-idle"
     let cc = try run("/usr/bin/cc", ["-static", "-O2", "-o", binary, dir + "/idle.c"])
     guard cc.status == 0 else { throw CocoaError(.executableLoad, userInfo: ["cc": cc.stderr]) }

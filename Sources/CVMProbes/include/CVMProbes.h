@@ -40,6 +40,39 @@ enum {
 /// (-ENOTTY / -EINVAL on kernels without the ioctl, -ENOENT when no VMA covers or follows).
 int vmp_procmap_query(int maps_fd, struct vmp_procmap_query *_Nonnull query);
 
+/* struct pm_scan_arg and struct page_region from include/uapi/linux/fs.h (Linux 6.7+). */
+struct vmp_pm_scan_arg {
+  uint64_t size;
+  uint64_t flags;
+  uint64_t start;
+  uint64_t end;
+  uint64_t walk_end;
+  uint64_t vec;
+  uint64_t vec_len;
+  uint64_t max_pages;
+  uint64_t category_inverted;
+  uint64_t category_mask;
+  uint64_t category_anyof_mask;
+  uint64_t return_mask;
+};
+
+struct vmp_page_region {
+  uint64_t start;
+  uint64_t end;
+  uint64_t categories;
+};
+
+enum {
+  VMP_PAGE_IS_PRESENT = 1 << 3,
+  VMP_PAGE_IS_SWAPPED = 1 << 4,
+  VMP_PAGE_IS_PFNZERO = 1 << 5,
+  VMP_PAGE_IS_HUGE = 1 << 6,
+};
+
+/// PAGEMAP_SCAN on an open /proc/PID/pagemap descriptor: the number of page_region entries
+/// written, or -errno (-ENOTTY / -EINVAL on kernels without the ioctl).
+long vmp_pagemap_scan(int pagemap_fd, struct vmp_pm_scan_arg *_Nonnull arg);
+
 /// pidfd_open(2). Returns a descriptor or -errno.
 int vmp_pidfd_open(int pid);
 

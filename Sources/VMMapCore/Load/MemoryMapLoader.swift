@@ -15,6 +15,15 @@ public enum MemoryMapLoader {
     return map
   }
 
+  /// A live process the cheap way (`--fast`): maps for the regions, the page tables
+  /// (PAGEMAP_SCAN) for each region's RSS and swap; no smaps, so no Pss or clean/dirty splits.
+  public static func liveFast(pid: Int32) throws(VMMapError) -> MemoryMap {
+    var map = try ProcessReader(pid: pid).readMemoryMap(counters: false)
+    try PageTableResidency.measure(pid: pid, &map)
+    Classifier.classify(&map, elf: LiveELFProvider(pid: pid))
+    return map
+  }
+
   /// A saved maps (`smaps: false`) or smaps file. Labels that need the ELF file use the path
   /// on this machine when it exists, and are marked inferred.
   public static func saved(path: String, smaps: Bool) throws(VMMapError) -> MemoryMap {

@@ -20,6 +20,9 @@ public struct MemoryMap: Sendable {
   public var executable: PathBytes?
   /// True when smaps (not only maps) was read, so per-region counters exist.
   public var hasCounters: Bool
+  /// True when the counters come from the page tables (`--fast`, PAGEMAP_SCAN): Size, Rss and
+  /// Swap only, no Pss or clean/dirty splits.
+  public var countersFromPageTables = false
 
   public init(
     source: Source, regions: [Region], rollup: SmapsCounters? = nil, status: ProcessStatus? = nil,

@@ -51,6 +51,9 @@ public struct MapSummary: Sendable {
   /// VmSize from status (live only).
   public var vmSize: UInt64?
   public var hasCounters: Bool
+  /// Counters from the page tables (`--fast`): RSS and swap are measured, Pss, shared,
+  /// private dirty and anonymous are not.
+  public var countersFromPageTables: Bool
   public var resident: UInt64
   public var anonymous: UInt64
   public var privateDirty: UInt64
@@ -77,6 +80,7 @@ public struct MapSummary: Sendable {
   public init(_ map: MemoryMap) {
     regionCount = map.regions.count
     hasCounters = map.hasCounters
+    countersFromPageTables = map.countersFromPageTables
     var total: UInt64 = 0
     var vsyscall: UInt64 = 0
     var sums = Amounts()

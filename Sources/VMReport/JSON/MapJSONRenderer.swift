@@ -108,6 +108,12 @@ public struct MapJSONRenderer {
     if let vm = s.vmSize { w.field("vmSize", vm) }
     w.field("hasCounters", s.hasCounters)
     if s.hasCounters {
+      w.field("counterSource", s.countersFromPageTables ? "page-tables" : "smaps")
+    }
+    if s.hasCounters && s.countersFromPageTables {
+      w.field("rss", s.resident)
+      w.field("swap", s.swap)
+    } else if s.hasCounters {
       w.field("rss", s.resident)
       w.field("pss", s.pss)
       w.field("pssSource", s.pssSource.rawValue)

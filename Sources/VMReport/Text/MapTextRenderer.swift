@@ -100,23 +100,31 @@ public struct MapTextRenderer: Sendable {
           "Resident (RSS)", SizeFormat.iec(s.resident),
           "pages in RAM now, shared ones counted in full"
         ))
-      lines.append(
-        (
-          "PSS", SizeFormat.iec(s.pss),
-          "proportional share: each shared page divided by its mappers (\(s.pssSource.rawValue))"
-        ))
-      lines.append(
-        (
-          "Shared", SizeFormat.iec(s.shared),
-          "resident pages also mapped by other processes (\(s.sharedSource.rawValue))"
-        ))
-      lines.append(
-        (
-          "Private dirty", SizeFormat.iec(s.privateDirty),
-          "written by this process only: freed when it exits"
-        ))
-      lines.append(
-        ("Anonymous", SizeFormat.iec(s.anonymous), "resident pages with no file behind them"))
+      if s.countersFromPageTables {
+        lines.append(
+          (
+            "PSS, shared", "-",
+            "not measured: --fast reads the page tables (PAGEMAP_SCAN), not smaps"
+          ))
+      } else {
+        lines.append(
+          (
+            "PSS", SizeFormat.iec(s.pss),
+            "proportional share: each shared page divided by its mappers (\(s.pssSource.rawValue))"
+          ))
+        lines.append(
+          (
+            "Shared", SizeFormat.iec(s.shared),
+            "resident pages also mapped by other processes (\(s.sharedSource.rawValue))"
+          ))
+        lines.append(
+          (
+            "Private dirty", SizeFormat.iec(s.privateDirty),
+            "written by this process only: freed when it exits"
+          ))
+        lines.append(
+          ("Anonymous", SizeFormat.iec(s.anonymous), "resident pages with no file behind them"))
+      }
       switch swapConfigured {
       case false?: lines.append(("Swap", "none", "no swap is configured on this machine"))
       default: lines.append(("Swap", SizeFormat.iec(s.swap), "pages of this process in swap"))
@@ -156,7 +164,10 @@ public struct MapTextRenderer: Sendable {
 
   func kindTable(_ s: MapSummary) -> String {
     var out = style.bold(padRight("BY KIND", 20)) + padLeft("Regions", 8) + padLeft("Size", 11)
-    if s.hasCounters { out += padLeft("RSS", 11) + padLeft("PSS", 11) + padLeft("Swap", 11) }
+    let pss = s.hasCounters && !s.countersFromPageTables
+    if s.hasCounters {
+      out += padLeft("RSS", 11) + (pss ? padLeft("PSS", 11) : "") + padLeft("Swap", 11)
+    }
     out += "\n"
     for (kind, t) in s.byKind {
       out +=
@@ -164,12 +175,12 @@ public struct MapTextRenderer: Sendable {
         + padLeft(SizeFormat.iec(t.size), 11)
       if s.hasCounters {
         out +=
-          padLeft(SizeFormat.iec(t.rss), 11) + padLeft(SizeFormat.iec(t.pss), 11)
+          padLeft(SizeFormat.iec(t.rss), 11) + (pss ? padLeft(SizeFormat.iec(t.pss), 11) : "")
           + padLeft(SizeFormat.iec(t.swap), 11)
       }
       out += "\n"
     }
-    if s.hasCounters && s.pssSource == .rollup {
+    if pss && s.pssSource == .rollup {
       out +=
         style.dim(
           "  (PSS by kind is summed per region; the kernel rounds each, so it can differ from the total by a few KiB)"
@@ -204,6 +215,8 @@ public struct MapTextRenderer: Sendable {
     var rangeWidth: Int
     var addressDigits: Int
     var counters: Bool
+    /// The counter columns: all of smaps' amounts, or RSS and swap for page-table counters.
+    var numeric: [(name: String, field: SmapsField)]
 
     init(map: MemoryMap, rows: [Int]) {
       var digits = 12
@@ -211,18 +224,19 @@ public struct MapTextRenderer: Sendable {
       addressDigits = digits
       rangeWidth = 2 * digits + 5
       counters = map.hasCounters
+      numeric = map.countersFromPageTables ? Columns.pageTables : Columns.smaps
     }
 
-    static let numeric: [(String, SmapsField)] = [
+    static let smaps: [(name: String, field: SmapsField)] = [
       ("RSS", .rss), ("PSS", .pss), ("ShrCln", .sharedClean), ("ShrDty", .sharedDirty),
       ("PrvCln", .privateClean), ("PrvDty", .privateDirty), ("Swap", .swap),
     ]
-    static let numericFields = numeric.map(\.1)
+    static let pageTables: [(name: String, field: SmapsField)] = [("RSS", .rss), ("Swap", .swap)]
   }
 
   func headerRow(_ c: Columns, kindColumn: Bool, _ out: inout TextBuffer) {
     var s = "  " + padRight("Address Range", c.rangeWidth) + padLeft("Size", 9) + " Perms"
-    if c.counters { for (name, _) in Columns.numeric { s += padLeft(name, 8) } }
+    if c.counters { for column in c.numeric { s += padLeft(column.name, 8) } }
     if kindColumn { s += "  " + padRight("Kind", 16) }
     s += "  Description"
     out.append(style.dim(s))
@@ -257,9 +271,9 @@ public struct MapTextRenderer: Sendable {
     }
     if c.counters {
       if let counters = r.counters {
-        for field in Columns.numericFields { out.compactSize(counters[field], width: 8) }
+        for column in c.numeric { out.compactSize(counters[column.field], width: 8) }
       } else {
-        for _ in Columns.numeric { out.padLeft("-", 8) }
+        for _ in c.numeric { out.padLeft("-", 8) }
       }
     }
     if kindColumn {
