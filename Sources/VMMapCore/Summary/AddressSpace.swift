@@ -64,26 +64,11 @@ public struct AddressSpace: Hashable, Sendable {
   }
 }
 
-/// Reads a small text file whole (cpuinfo, swaps, a status file). Not for hot paths.
+/// Reads a small text file whole (cpuinfo, swaps, cmdline). Not for hot paths.
 func readSmallFile(_ path: String) throws(VMMapError) -> String {
-  let fd = open(path, O_RDONLY | O_CLOEXEC)
-  guard fd >= 0 else {
-    let e = errno
-    throw VMMapError(.ioError, what: path, why: String(cString: strerror(e)), errno: e)
+  switch Syscall.readAll(AT_FDCWD, path) {
+  case .success(let bytes): return String(decoding: bytes, as: UTF8.self)
+  case .failure(let e):
+    throw VMMapError(.ioError, what: path, why: e.description, errno: e.rawValue)
   }
-  defer { close(fd) }
-  var bytes: [UInt8] = []
-  var chunk = [UInt8](repeating: 0, count: 65536)
-  while true {
-    let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-    if n > 0 {
-      bytes.append(contentsOf: chunk[0..<n])
-    } else if n == 0 {
-      break
-    } else if errno != EINTR {
-      let e = errno
-      throw VMMapError(.ioError, what: path, why: String(cString: strerror(e)), errno: e)
-    }
-  }
-  return String(decoding: bytes, as: UTF8.self)
 }
