@@ -12,16 +12,7 @@ public enum PageTableResidency {
   /// Fills each region's counters with `Size`, `Rss` and `Swap` only.
   public static func measure(pid: Int32, _ map: inout MemoryMap) throws(VMMapError) {
     let path = "/proc/\(pid)/pagemap"
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else {
-      let e = errno
-      throw VMMapError(
-        e == EACCES || e == EPERM
-          ? .permissionDenied : e == ENOENT || e == ESRCH ? .exitedDuringRead : .ioError,
-        what: path, why: String(cString: strerror(e)),
-        fix: "pagemap needs ptrace read access to the process: the same user or CAP_SYS_PTRACE",
-        errno: e)
-    }
+    let fd = try PagemapReader.openPagemap(pid: pid)
     defer { close(fd) }
     let top = AddressSpace.current.userTop
     var rss = [UInt64](repeating: 0, count: map.regions.count)

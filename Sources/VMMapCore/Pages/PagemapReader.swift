@@ -16,6 +16,13 @@ public final class PagemapReader {
   public init(pid: Int32) throws(VMMapError) {
     self.pid = pid
     self.pageSize = UInt64(sysconf(Int32(_SC_PAGESIZE)))
+    pagemap = try Self.openPagemap(pid: pid)
+    kpageflags = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC)
+    kpagecount = open("/proc/kpagecount", O_RDONLY | O_CLOEXEC)
+  }
+
+  /// Opens `/proc/PID/pagemap`, with the errors people can act on.
+  static func openPagemap(pid: Int32) throws(VMMapError) -> Int32 {
     let path = "/proc/\(pid)/pagemap"
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     if fd < 0 {
@@ -34,9 +41,7 @@ public final class PagemapReader {
         throw VMMapError(.ioError, what: path, why: String(cString: strerror(e)), errno: e)
       }
     }
-    pagemap = fd
-    kpageflags = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC)
-    kpagecount = open("/proc/kpagecount", O_RDONLY | O_CLOEXEC)
+    return fd
   }
 
   deinit {
