@@ -13,6 +13,9 @@ enum Entry {
     if args.first == "__specimen" {
       Specimen.main(arguments: Array(args.dropFirst()))
     }
+    if args.first == "__experiment" {
+      ExperimentChild.main(arguments: Array(args.dropFirst()))
+    }
     signal(SIGPIPE, SIG_IGN)
     do {
       var command = try VMMapCommand.parseAsRoot(args)
@@ -31,9 +34,18 @@ enum Entry {
       reportError(
         VMMapError(
           .usage, what: "usage",
-          why: message.split(separator: "\n").first.map(String.init) ?? "invalid arguments",
+          why: oneLine(message),
           fix: "see vmmap --help"))
       exit(code.rawValue)
     }
   }
+}
+
+/// ArgumentParser's message on one line: the first line, plus the values it lists below it
+/// ("- null", "- write-readonly", …), comma-separated.
+func oneLine(_ message: String) -> String {
+  let lines = message.split(separator: "\n").map { $0.drop { $0 == " " } }
+  guard let first = lines.first else { return "invalid arguments" }
+  let values = lines.dropFirst().filter { $0.hasPrefix("- ") }.map { $0.dropFirst(2) }
+  return values.isEmpty ? String(first) : "\(first) \(values.joined(separator: ", "))"
 }

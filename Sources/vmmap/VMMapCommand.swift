@@ -16,6 +16,7 @@ struct VMMapCommand: ParsableCommand {
         vmmap --map 1234 --table --top 20     the 20 largest regions by RSS
         vmmap --map 1234 --kind thread-stack,guard-page
         vmmap --detail 0x7ffd12345678 --pid 1234
+        vmmap --fault write-readonly          make a fault in a child and explain it
         vmmap --smaps-file smaps.txt --json   a saved smaps file, as JSON
         vmmap --self --format md -o map.md    Markdown for a bug ticket
 
@@ -35,6 +36,12 @@ struct VMMapCommand: ParsableCommand {
     help: ArgumentHelp(
       "Explain one address: its region, page and what an access does.", valueName: "addr"))
   var detail: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Make a memory fault in a sandboxed child and explain it (all: every type).",
+      valueName: "type"))
+  var fault: FaultChoice?
 
   @Option(help: ArgumentHelp("The process for --detail (default: vmmap itself).", valueName: "pid"))
   var pid: String?
@@ -94,6 +101,14 @@ struct VMMapCommand: ParsableCommand {
   var color: ColorChoice = .auto
 
   func validate() throws {
+    if fault != nil {
+      let others =
+        selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil || mapsFile != nil
+        || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil || top != nil
+      if others { throw ValidationError("--fault TYPE goes alone (with --json or --format)") }
+      if effectiveFormat == .md { throw ValidationError("--fault renders as text or json, not md") }
+      return
+    }
     let modes = [selfMap, !mapPIDs.isEmpty, detail != nil && mapsFile == nil && smapsFile == nil]
       .filter { $0 }.count
     let files = [mapsFile != nil, smapsFile != nil].filter { $0 }.count
@@ -150,6 +165,11 @@ struct VMMapCommand: ParsableCommand {
       enabled: color.enabled(forFileDescriptor: output == nil || output == "-" ? 1 : -1))
     var bytes: [UInt8] = []
     var firstError: VMMapError?
+
+    if let fault {
+      try runFault(fault, style: style)
+      return
+    }
 
     if let detail {
       let address = try parseAddress(detail)

@@ -123,4 +123,48 @@ int vmp_line_buffer_stdout(void);
 /// memfd_create(2). Returns a descriptor or -errno.
 int vmp_memfd_create(const char *_Nonnull name, unsigned int flags);
 
+/* ---- Fault probes (`vmmap --fault`): only ever called in a sandboxed child. ---- */
+
+enum vmp_fault_kind {
+  VMP_FAULT_NULL = 0,
+  VMP_FAULT_WRITE_READONLY = 1,
+  VMP_FAULT_EXECUTE_DATA = 2,
+  VMP_FAULT_STACK_OVERFLOW = 3,
+  VMP_FAULT_WRITE_TEXT = 4,
+  VMP_FAULT_UNMAPPED = 5,
+  VMP_FAULT_GUARD_PAGE = 6,
+  VMP_FAULT_BUS_ERROR = 7,
+};
+
+/* `si_addr` is a glibc macro, hence `fault_addr`. */
+struct vmp_fault {
+  int kind;
+  int caught;           /* 1 when the handler ran and recovered */
+  int signo;
+  int code;             /* si_code */
+  uintptr_t fault_addr; /* si_addr */
+  uintptr_t target;     /* the address the probe meant to touch */
+  long depth;           /* stack-overflow: recursion depth reached */
+  /* Set by vmp_fault_prepare, released by vmp_fault_cleanup. */
+  uintptr_t map_start;
+  size_t map_length;
+  int fd;
+};
+
+/// Sets up the condition for `kind` (maps, mprotects, truncates) and sets `out->target`, so
+/// that the caller can look at the target's region and page before the access. Returns 0 or
+/// -errno.
+int vmp_fault_prepare(int kind, struct vmp_fault *_Nonnull out);
+/// Makes the faulting access under SA_SIGINFO|SA_ONSTACK handlers for SIGSEGV and SIGBUS on a
+/// freshly mapped alternate stack, recovers with siglongjmp and restores the handlers and the
+/// old alternate stack. Fills `caught`, `signo`, `code`, `fault_addr`, `depth`. Returns 0 or
+/// -errno (when the handlers could not be installed).
+int vmp_fault_trigger(struct vmp_fault *_Nonnull fault);
+/// Unmaps and closes what vmp_fault_prepare made.
+void vmp_fault_cleanup(struct vmp_fault *_Nonnull fault);
+
+/// prctl(PR_SET_PDEATHSIG, sig): the kernel sends `sig` when the parent thread exits.
+/// Returns 0 or -errno.
+int vmp_set_parent_death_signal(int sig);
+
 #endif

@@ -1,0 +1,69 @@
+import Glibc
+import VMMapCore
+
+/// How a sandboxed child ended. A crash in a child is data, not a thrown error (STYLE.md
+/// pattern 4): `throws` is kept for "could not run it at all".
+public enum ChildOutcome<Result: Sendable>: Sendable {
+  /// Exited 0 and wrote a result that decoded.
+  case finished(Result)
+  /// Exited with a non-zero status; the tail of its standard error.
+  case exited(code: Int32, stderr: String)
+  /// Killed by a signal it did not catch (a crash, RLIMIT_CPU's SIGXCPU, …).
+  case killedBySignal(Int32, stderr: String)
+  /// Still running after its wall-clock timeout, so it was killed with SIGKILL.
+  case timedOut(after: Duration)
+  /// Exited 0 but its output was not a result (garbage, truncated, empty).
+  case invalidOutput(why: String, stderr: String)
+
+  /// The error vmmap reports for a child that did not finish (exit 70: it failed
+  /// unexpectedly), or nil when it finished.
+  public func error(experiment name: String) -> VMMapError? {
+    let what = "experiment \(name)"
+    switch self {
+    case .finished:
+      return nil
+    case .exited(let code, let stderr):
+      return VMMapError(
+        .internalError, what: what, why: "exited with status \(code)" + Self.tail(stderr))
+    case .killedBySignal(let signal, let stderr):
+      return VMMapError(
+        .internalError, what: what,
+        why: "killed by \(signalName(signal)) (the child crashed outside its probe)"
+          + Self.tail(stderr))
+    case .timedOut(let after):
+      return VMMapError(
+        .internalError, what: what,
+        why: "killed by SIGKILL after \(after.components.seconds) s timeout")
+    case .invalidOutput(let why, let stderr):
+      return VMMapError(
+        .internalError, what: what, why: "wrote an invalid result: \(why)" + Self.tail(stderr))
+    }
+  }
+
+  /// The last line of the child's standard error, for the one-line message.
+  static func tail(_ stderr: String) -> String {
+    let lines = stderr.split(separator: "\n").map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
+    guard let last = lines.last else { return "" }
+    return ": " + String(last.prefix(300))
+  }
+}
+
+extension Substring {
+  fileprivate func trimmingSpaces() -> Substring {
+    var s = self
+    while s.first == " " || s.first == "\t" || s.first == "\r" { s = s.dropFirst() }
+    while s.last == " " || s.last == "\t" || s.last == "\r" { s = s.dropLast() }
+    return s
+  }
+}
+
+/// `SIGSEGV`, `SIGKILL`, … or `signal N` for the rare ones.
+public func signalName(_ signal: Int32) -> String {
+  let names: [Int32: String] = [
+    SIGHUP: "SIGHUP", SIGINT: "SIGINT", SIGQUIT: "SIGQUIT", SIGILL: "SIGILL", SIGTRAP: "SIGTRAP",
+    SIGABRT: "SIGABRT", SIGBUS: "SIGBUS", SIGFPE: "SIGFPE", SIGKILL: "SIGKILL", SIGSEGV: "SIGSEGV",
+    SIGPIPE: "SIGPIPE", SIGALRM: "SIGALRM", SIGTERM: "SIGTERM", SIGXCPU: "SIGXCPU",
+    SIGXFSZ: "SIGXFSZ", SIGSYS: "SIGSYS",
+  ]
+  return names[signal] ?? "signal \(signal)"
+}
