@@ -57,6 +57,7 @@ let package = Package(
       resources: [.copy("Fixtures")]),
     .testTarget(name: "VMReportTests", dependencies: ["VMReport", "VMMapCore", "CCmark"]),
     .testTarget(
-      name: "VMMapCLITests", dependencies: ["VMMapCore", "VMReport", "VMMapTestSupport"]),
+      name: "VMMapCLITests",
+      dependencies: ["VMMapCore", "VMReport", "VMExperiments", "VMMapTestSupport"]),
   ]
 )
