@@ -2,7 +2,8 @@
 public enum Experiment: Hashable, Sendable {
   /// `vmmap --fault TYPE`: make one fault and report it.
   case fault(FaultType)
-  /// For the runner's tests only, all harmless: sleeps past a one-second timeout; kills itself
+  /// For the runner's tests only, all harmless: sleeps past a one-second timeout (with a
+  /// `/bin/sleep` grandchild in its process group); kills itself
   /// with SIGSEGV outside any probe; writes something that is not JSON.
   case testSleep, testCrash, testGarbage
 

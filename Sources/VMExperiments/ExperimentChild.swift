@@ -23,6 +23,10 @@ public enum ExperimentChild {
       case .fault(let type):
         output = try encode(try FaultExperiment.run(type))
       case .testSleep:
+        // A grandchild in the same process group, which the parent must kill too.
+        var pid: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("sleep"), strdup("30"), nil]
+        _ = posix_spawn(&pid, "/bin/sleep", nil, nil, argv, environ)
         sleep(30)
         output = Data()
       case .testCrash:
