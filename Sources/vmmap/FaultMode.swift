@@ -4,21 +4,27 @@ import VMExperiments
 import VMMapCore
 import VMReport
 
-/// `--fault TYPE`: one of the fault types, or `all`.
-enum FaultChoice: String, ExpressibleByArgument, CaseIterable {
-  case null
-  case writeReadonly = "write-readonly"
-  case executeData = "execute-data"
-  case stackOverflow = "stack-overflow"
-  case writeText = "write-text"
-  case unmapped
-  case guardPage = "guard-page"
-  case busError = "bus-error"
-  case all
+/// `--fault TYPE`: one of the fault types (`FaultType`, the one list of them), or `all`.
+struct FaultChoice: ExpressibleByArgument, Equatable {
+  /// The faults to run, in `FaultType` order.
+  var types: [FaultType]
+  var isAll: Bool
 
-  var types: [FaultType] {
-    self == .all ? FaultType.allCases : [FaultType(rawValue: rawValue)!]
+  static let all = "all"
+
+  init?(argument: String) {
+    if argument == Self.all {
+      types = FaultType.allCases
+      isAll = true
+    } else if let type = FaultType(rawValue: argument) {
+      types = [type]
+      isAll = false
+    } else {
+      return nil
+    }
   }
+
+  static var allValueStrings: [String] { FaultType.allCases.map(\.rawValue) + [all] }
 }
 
 extension VMMapCommand {
@@ -33,7 +39,7 @@ extension VMMapCommand {
       if case .finished(let report) = run.outcome {
         reports.append(report)
       } else if let error = run.outcome.error(experiment: experiment.name) {
-        guard choice == .all else { throw error }
+        guard choice.isAll else { throw error }
         reportError(error)
         if firstError == nil { firstError = error }
       }
@@ -43,7 +49,7 @@ extension VMMapCommand {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
       let data =
-        choice == .all ? try encoder.encode(reports) : try encoder.encode(reports[0])
+        choice.isAll ? try encoder.encode(reports) : try encoder.encode(reports[0])
       bytes = Array(data) + [UInt8(ascii: "\n")]
     } else {
       bytes = []
