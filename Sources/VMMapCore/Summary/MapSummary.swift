@@ -66,8 +66,6 @@ public struct MapSummary: Sendable {
   public var pssAnon: UInt64?
   public var pssFile: UInt64?
   public var pssShmem: UInt64?
-  /// The rollup's Rss, to show that the region sum matches it (nil when not read).
-  public var rollupResident: UInt64?
   public var byKind: [(kind: RegionKind, totals: Totals)]
   public var byPermission: [(permissions: String, totals: Totals)]
   /// The gaps between regions, in address order.
@@ -134,7 +132,6 @@ public struct MapSummary: Sendable {
       pssAnon = rollup.has(.pssAnon) ? rollup[.pssAnon] : nil
       pssFile = rollup.has(.pssFile) ? rollup[.pssFile] : nil
       pssShmem = rollup.has(.pssShmem) ? rollup[.pssShmem] : nil
-      rollupResident = rollup.rss
     } else {
       pss = sums.pss
       pssSource = .regions

@@ -213,7 +213,6 @@ public struct MapTextRenderer: Sendable {
 
   struct Columns {
     var rangeWidth: Int
-    var addressDigits: Int
     var counters: Bool
     /// The counter columns: all of smaps' amounts, or RSS and swap for page-table counters.
     var numeric: [(name: String, field: SmapsField)]
@@ -221,7 +220,6 @@ public struct MapTextRenderer: Sendable {
     init(map: MemoryMap, rows: [Int]) {
       var digits = 12
       for i in rows { digits = max(digits, TextBuffer.hexDigits(map.regions[i].end)) }
-      addressDigits = digits
       rangeWidth = 2 * digits + 5
       counters = map.hasCounters
       numeric = map.countersFromPageTables ? Columns.pageTables : Columns.smaps
