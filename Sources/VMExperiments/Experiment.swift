@@ -2,6 +2,8 @@
 public enum Experiment: Hashable, Sendable {
   /// `vmmap --fault TYPE`: make one fault and report it.
   case fault(FaultType)
+  /// `vmmap --cow`: fill a private region, fork, let the child write one page, look at both.
+  case copyOnWrite
   /// For the runner's tests only, all harmless: sleeps past a one-second timeout (with a
   /// `/bin/sleep` grandchild in its process group); kills itself
   /// with SIGSEGV outside any probe; writes something that is not JSON.
@@ -11,6 +13,7 @@ public enum Experiment: Hashable, Sendable {
   public var name: String {
     switch self {
     case .fault(let type): "fault-\(type.rawValue)"
+    case .copyOnWrite: "cow"
     case .testSleep: "test-sleep"
     case .testCrash: "test-crash"
     case .testGarbage: "test-garbage"
@@ -26,6 +29,7 @@ public enum Experiment: Hashable, Sendable {
       return
     }
     switch name {
+    case "cow": self = .copyOnWrite
     case "test-sleep": self = .testSleep
     case "test-crash": self = .testCrash
     case "test-garbage": self = .testGarbage
@@ -40,6 +44,9 @@ public enum Experiment: Hashable, Sendable {
     switch self {
     case .fault:
       SandboxLimits(addressSpace: 1 << 30, cpuSeconds: 5, wallTimeout: .seconds(10))
+    case .copyOnWrite:
+      // The region and its fork's page tables on top; smaps of both processes three times.
+      SandboxLimits(addressSpace: (1 << 30) + (64 << 20), cpuSeconds: 5, wallTimeout: .seconds(20))
     case .testSleep:
       SandboxLimits(addressSpace: 1 << 30, cpuSeconds: 5, wallTimeout: .seconds(1))
     case .testCrash, .testGarbage:

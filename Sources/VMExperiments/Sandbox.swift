@@ -142,7 +142,12 @@ public enum Sandbox {
     return RawRun(
       pid: pid, status: decoded, stdout: stdout, stderr: String(decoding: stderr, as: UTF8.self),
       usage: ChildUsage(
-        minorFaults: ru.ru_minflt, majorFaults: ru.ru_majflt, maxRSSKiB: ru.ru_maxrss, wall: wall))
+        minorFaults: ru.ru_minflt, majorFaults: ru.ru_majflt, maxRSSKiB: ru.ru_maxrss,
+        userCPU: duration(ru.ru_utime), systemCPU: duration(ru.ru_stime), wall: wall))
+  }
+
+  static func duration(_ t: timeval) -> Duration {
+    .seconds(Int64(t.tv_sec)) + .microseconds(Int64(t.tv_usec))
   }
 
   /// True once the child has exited; it stays a zombie (WNOWAIT) until `wait4`.
