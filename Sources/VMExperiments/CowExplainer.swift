@@ -1,3 +1,5 @@
+import VMMapCore
+
 /// The explanation of a copy-on-write run, from its own numbers: what fork shared, how the
 /// kernel tells a copy-on-write page without a "COW bit", what the write copied, and why PSS
 /// (not RSS) shows it.
@@ -19,7 +21,7 @@ struct CowExplainer {
 
     if let frames = forked.frames, let frame = forked.parent.page0.frame {
       lines.append(
-        "fork() copied the page tables, not the \(regionMiB) MiB: right after it, page 0 of both processes pointed at frame \(frame) (kpagecount \(count(forked.parent.page0))), and \(frames.shared) of \(frames.pages) pages shared their frame with the other process."
+        "fork() copied the page tables, not the \(regionMiB) MiB: right after it, page 0 of both processes pointed at frame \(frame) (kpagecount \(count(forked.parent.page0))), and \(thousands(frames.shared)) of \(thousands(frames.pages)) pages shared their frame with the other process."
       )
     } else {
       lines.append(
@@ -40,7 +42,7 @@ struct CowExplainer {
       let newFrame = writtenChild.page0.frame
     {
       write +=
-        " The frame was mapped twice, so the kernel took a new frame (\(newFrame)), copied the \(kib) KiB into it and mapped it writable in the child; the parent keeps \(oldFrame). Comparing all \(frames.pages) pages: \(frames.differing) now differ\(frames.differing == 1 ? "s" : ""), \(frames.shared) are still shared."
+        " The frame was mapped twice, so the kernel took a new frame (\(newFrame)), copied the \(kib) KiB into it and mapped it writable in the child; the parent keeps \(oldFrame). Comparing all \(thousands(frames.pages)) pages: \(thousands(frames.differing)) now differ\(frames.differing == 1 ? "s" : ""), \(thousands(frames.shared)) are still shared."
     } else {
       write +=
         " The kernel gave the child a copy of that one page, mapped writable; the parent keeps the original."
@@ -69,5 +71,5 @@ struct CowExplainer {
 
   func count(_ page: CowPage) -> String { page.mapCount.map { "\($0)" } ?? "unknown" }
   func bit(_ b: Bool) -> String { b ? "1" : "0" }
-  func kibString(_ bytes: UInt64) -> String { "\(bytes / 1024) KiB" }
+  func kibString(_ bytes: UInt64) -> String { thousands(Int(bytes / 1024)) + " KiB" }
 }

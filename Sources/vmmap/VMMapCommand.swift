@@ -17,6 +17,7 @@ struct VMMapCommand: ParsableCommand {
         vmmap --map 1234 --kind thread-stack,guard-page
         vmmap --detail 0x7ffd12345678 --pid 1234
         vmmap --fault write-readonly          make a fault in a child and explain it
+        vmmap --cow                           fork, write one page, watch it being copied
         vmmap --smaps-file smaps.txt --json   a saved smaps file, as JSON
         vmmap --self --format md -o map.md    Markdown for a bug ticket
 
@@ -42,6 +43,12 @@ struct VMMapCommand: ParsableCommand {
       "Make a memory fault in a sandboxed child and explain it (all: every type).",
       valueName: "type"))
   var fault: FaultChoice?
+
+  @Flag(
+    help:
+      "Copy-on-write, shown from the kernel: fill a private region, fork, let the child write one page (in a sandboxed child)."
+  )
+  var cow = false
 
   @Option(help: ArgumentHelp("The process for --detail (default: vmmap itself).", valueName: "pid"))
   var pid: String?
@@ -101,6 +108,15 @@ struct VMMapCommand: ParsableCommand {
   var color: ColorChoice = .auto
 
   func validate() throws {
+    if cow {
+      let others =
+        fault != nil || selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil
+        || mapsFile != nil || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil
+        || top != nil
+      if others { throw ValidationError("--cow goes alone (with --json or --format)") }
+      if effectiveFormat == .md { throw ValidationError("--cow renders as text or json, not md") }
+      return
+    }
     if fault != nil {
       let others =
         selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil || mapsFile != nil
@@ -115,7 +131,8 @@ struct VMMapCommand: ParsableCommand {
     if files > 1 { throw ValidationError("give either --maps-file or --smaps-file, not both") }
     if modes == 0 && files == 0 {
       throw ValidationError(
-        "say what to show: --self, --map PID, --detail ADDR, --maps-file F or --smaps-file F")
+        "say what to show: --self, --map PID, --detail ADDR, --maps-file F, --smaps-file F, --fault TYPE or --cow"
+      )
     }
     if selfMap && !mapPIDs.isEmpty {
       throw ValidationError("give either --self or --map PID, not both")
@@ -168,6 +185,10 @@ struct VMMapCommand: ParsableCommand {
 
     if let fault {
       try runFault(fault, style: style)
+      return
+    }
+    if cow {
+      try runCow(style: style)
       return
     }
 
