@@ -8,6 +8,11 @@ public enum Experiment: Hashable, Sendable {
   /// `/bin/sleep` grandchild in its process group); kills itself
   /// with SIGSEGV outside any probe; writes something that is not JSON.
   case testSleep, testCrash, testGarbage
+  /// For the runner's tests only: spins until its one-second CPU limit (RLIMIT_CPU) stops it;
+  /// starts a `testWait` child in that child's own process group, says on stderr
+  /// `grandchild PID ready` once it runs, and kills itself with SIGKILL (only
+  /// PR_SET_PDEATHSIG can then stop the grandchild); writes `r` on stdout, then sleeps 30 s.
+  case testSpin, testOrphan, testWait
 
   /// The name in messages and on the child's command line (`fault-null`).
   public var name: String {
@@ -17,6 +22,9 @@ public enum Experiment: Hashable, Sendable {
     case .testSleep: "test-sleep"
     case .testCrash: "test-crash"
     case .testGarbage: "test-garbage"
+    case .testSpin: "test-spin"
+    case .testOrphan: "test-orphan"
+    case .testWait: "test-wait"
     }
   }
 
@@ -33,6 +41,9 @@ public enum Experiment: Hashable, Sendable {
     case "test-sleep": self = .testSleep
     case "test-crash": self = .testCrash
     case "test-garbage": self = .testGarbage
+    case "test-spin": self = .testSpin
+    case "test-orphan": self = .testOrphan
+    case "test-wait": self = .testWait
     default: return nil
     }
   }
@@ -49,8 +60,11 @@ public enum Experiment: Hashable, Sendable {
       SandboxLimits(addressSpace: (1 << 30) + (64 << 20), cpuSeconds: 5, wallTimeout: .seconds(20))
     case .testSleep:
       SandboxLimits(addressSpace: 1 << 30, cpuSeconds: 5, wallTimeout: .seconds(1))
-    case .testCrash, .testGarbage:
+    case .testCrash, .testGarbage, .testOrphan, .testWait:
       SandboxLimits(addressSpace: 1 << 30, cpuSeconds: 5, wallTimeout: .seconds(10))
+    case .testSpin:
+      // The wall timeout is far away: RLIMIT_CPU must stop it first, even on a loaded machine.
+      SandboxLimits(addressSpace: 1 << 30, cpuSeconds: 1, wallTimeout: .seconds(60))
     }
   }
 }

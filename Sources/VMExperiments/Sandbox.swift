@@ -13,6 +13,10 @@ public enum Sandbox {
   static let stdoutLimit = 4 << 20
   /// The tail of a child's stderr kept for messages.
   static let stderrLimit = 4096
+  /// The environment variable that tells a child its parent's PID: having armed
+  /// PR_SET_PDEATHSIG, the child checks that its parent is still that one (a parent that died
+  /// before the prctl would never send the signal).
+  static let parentVariable = "VMMAP_SANDBOX_PARENT"
 
   /// Runs `experiment` and decodes its result as `R`. Throws only when the child could not be
   /// started; every way a child can fail is a `ChildOutcome`.
@@ -188,6 +192,7 @@ public enum Sandbox {
 
     var env = ProcessInfo.processInfo.environment
     env["SWIFT_BACKTRACE"] = "enable=no"
+    env[parentVariable] = String(getpid())
     let envStrings = env.map { "\($0.key)=\($0.value)" }
     let argv = arguments.map { strdup($0) } + [nil]
     let envp = envStrings.map { strdup($0) } + [nil]

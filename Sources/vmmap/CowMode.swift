@@ -38,7 +38,7 @@ struct CowTextRenderer {
     out.append(
       "  Region:  \(r.region.start)-\(r.region.end) \(r.region.permissions), \(thousands(r.region.pages)) pages of \(kib) KiB"
     )
-    out += wrap(esc(r.region.setup), first: "  Made by:", rest: "          ")
+    out += wrap(esc(r.region.setup), first: "  Made by: ", rest: "           ")
     out.append(
       "  VmFlags: " + esc(r.region.vmFlags.joined(separator: " "))
         + "  (private and writable: wr and mw, no sh)")
