@@ -43,7 +43,7 @@ struct CowTextRenderer {
       "  VmFlags: " + esc(r.region.vmFlags.joined(separator: " "))
         + "  (private and writable: wr and mw, no sh)")
     out.append("  Every 32-bit word: \(r.initialValue)")
-    if let note = r.framesNote { out.append("  Note: " + esc(note)) }
+    if let note = r.framesNote { out += wrap(esc(note), first: "  Note:    ", rest: "           ") }
 
     if let before = r.stage(.beforeFork) {
       out.append("Step 2: Before fork()")

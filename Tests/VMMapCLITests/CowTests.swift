@@ -120,6 +120,39 @@ import VMMapTestSupport
     }
   }
 
+  /// Without CAP_SYS_ADMIN pagemap reads frame 0 and kpagecount is closed: the report says
+  /// so and shows no frame, while PSS and the exclusive bit still show the sharing.
+  @Test(.enabled(if: CowTests.framesVisible, "becoming another user needs root"))
+  func withoutPrivilegeFramesAreHiddenNotFaked() throws {
+    // The binary is copied where nobody may run it (the checkout may sit under a private home).
+    let dir = "/tmp/vmmap-cow-nobody-\(getpid())"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try FileManager.default.copyItem(atPath: vmmapBinary, toPath: dir + "/vmmap")
+    chmod(dir, 0o755)
+    chmod(dir + "/vmmap", 0o755)
+    let r = try run(dir + "/vmmap", ["--cow", "--json"], user: 65534)
+    #expect(r.status == 0, "\(r.stderr)")
+    let report = try JSONDecoder().decode(CowReport.self, from: r.stdout)
+    let (before, forked, written) = try stages(report)
+    #expect(!report.framesVisible)
+    #expect(report.framesNote?.contains("CAP_SYS_ADMIN") == true)
+    #expect(report.pagesCopied == nil)
+    let views =
+      [before.parent, forked.parent, written.parent]
+      + [forked.child, written.child]
+      .compactMap { $0 }
+    #expect(views.count == 5)
+    for view in views {
+      #expect(view.page0.frame == nil && view.page0.mapCount == nil)
+      #expect(frame(inEntry: view.page0.pagemapEntry) == nil, "pagemap gave nobody a frame")
+    }
+    #expect(report.stages.allSatisfy { $0.frames == nil })
+    #expect(before.parent.page0.exclusive && !forked.parent.page0.exclusive)
+    #expect(written.parent.page0.exclusive && written.child?.page0.exclusive == true)
+    #expect(forked.parent.region.pss == report.region.size / 2)
+  }
+
   @Test func textTellsTheStory() throws {
     let r = try vmmap("--cow", "--color", "never")
     #expect(r.status == 0, "\(r.stderr)")
