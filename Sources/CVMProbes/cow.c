@@ -95,13 +95,8 @@ __attribute__((noreturn)) static void child_main(const struct vmp_cow *cow, pid_
     if (command != 'w') _exit(4);
     uint32_t value;
     if (read_full(cow->to_child, &value, sizeof value) != 0) _exit(5);
-    /* The write, between two looks at the fault counter (one struct, already touched). */
-    struct rusage usage;
-    getrusage(RUSAGE_SELF, &usage);
-    long before = usage.ru_minflt;
-    *(volatile uint32_t *)cow->start = value;
-    getrusage(RUSAGE_SELF, &usage);
-    long faults = usage.ru_minflt - before;
+    /* The write, between two looks at the fault counter. */
+    long faults = vmp_cow_write((struct vmp_cow *)cow, 0, value);
     read_own_page(cow, &view);
     view.write_minor_faults = faults;
     if (write_full(cow->from_child, &view, sizeof view) != 0) _exit(6);
@@ -167,6 +162,18 @@ int vmp_cow_child_write(struct vmp_cow *cow, uint32_t value, struct vmp_cow_view
   int r = write_full(cow->to_child, command, sizeof command);
   if (r != 0) return r;
   return read_full(cow->from_child, after_write, sizeof *after_write);
+}
+
+long vmp_cow_write(struct vmp_cow *cow, size_t offset, uint32_t value) {
+  struct rusage usage;
+  /* Touch the struct first: a fault on its stack page (copy-on-write after a fork) during the
+     first getrusage would be counted after the values were taken. */
+  memset(&usage, 0, sizeof usage);
+  if (getrusage(RUSAGE_THREAD, &usage) != 0) return -errno;
+  long before = usage.ru_minflt;
+  *(volatile uint32_t *)(cow->start + offset) = value;
+  if (getrusage(RUSAGE_THREAD, &usage) != 0) return -errno;
+  return usage.ru_minflt - before;
 }
 
 uint32_t vmp_cow_read(const struct vmp_cow *cow, size_t offset) {

@@ -78,7 +78,12 @@ extension SandboxRun {
     }
     let soft = experiment.limits.cpuSeconds
     let used = usage.map { $0.userCPU + $0.systemCPU }
-    let spent = used.map { " after \(SandboxUsage.seconds($0)) s of CPU" } ?? ""
+    let spent =
+      used.map {
+        let centiseconds = Int($0 / .milliseconds(10))
+        let fraction = centiseconds % 100 < 10 ? "0\(centiseconds % 100)" : "\(centiseconds % 100)"
+        return ", after \(centiseconds / 100).\(fraction) s of CPU by rusage"
+      } ?? ""
     let why: String
     if signal == SIGXCPU {
       why = "killed by SIGXCPU: it used up its CPU time limit of \(soft) s (RLIMIT_CPU)" + spent

@@ -32,7 +32,7 @@ enum CowExperiment {
       pid: parent, pages: parentPages, cow: cow, value: vmp_cow_read(&cow, 0), selfReported: nil)
 
     var afterForkView = vmp_cow_view()
-    try check(vmp_cow_fork(&cow, &afterForkView), "fork")
+    try check(vmp_cow_fork(&cow, &afterForkView), "fork and the child's first report")
     let child = cow.child_pid
     let childPages = try PagemapReader(pid: child)
     let afterFork = try lookAtBoth(
@@ -44,6 +44,8 @@ enum CowExperiment {
     let afterWrite = try lookAtBoth(
       parent: parent, parentPages: parentPages, child: child, childPages: childPages, cow: cow,
       childView: afterWriteView)
+
+    let parentWrite = try writeAsParent(&cow, pages: parentPages)
 
     var status: Int32 = 0
     try check(vmp_cow_finish(&cow, &status), "reaping the child")
@@ -73,11 +75,30 @@ enum CowExperiment {
         afterFork.stage(.afterFork), afterWrite.stage(.afterChildWrite),
       ],
       childWriteMinorFaults: afterWriteView.write_minor_faults,
-      pagesCopied: nil, childExitStatus: status, explanation: [], lesson: "", sandbox: nil)
+      pagesCopied: nil, parentWrite: parentWrite, childExitStatus: status, explanation: [],
+      lesson: "", sandbox: nil)
     report.pagesCopied = visible ? report.stage(.afterChildWrite)?.frames?.differing : nil
     report.explanation = CowExplainer(report: report).explanation()
     report.lesson = CowExplainer.lesson
     return report
+  }
+
+  /// The parent writes its page 0 (the value it holds) while the child still runs.
+  static func writeAsParent(_ cow: inout vmp_cow, pages: PagemapReader) throws -> CowParentWrite {
+    let start = UInt64(cow.start)
+    let before = try pages.page(at: start)
+    let faults = vmp_cow_write(&cow, 0, initialValue)
+    guard faults >= 0 else {
+      throw Failure(description: "the parent's write: \(String(cString: strerror(Int32(-faults))))")
+    }
+    let after = try pages.page(at: start)
+    let old = before.entry.frameNumber
+    let new = after.entry.frameNumber
+    return CowParentWrite(
+      value: hex32(initialValue), minorFaults: faults, frameBefore: old.map(hex),
+      frameAfter: new.map(hex), mapCountAfter: after.mapCount,
+      exclusiveAfter: after.entry.isExclusive,
+      reused: old != nil && new != nil ? old == new : nil)
   }
 
   /// What one look at a process found: the view, and every pagemap entry of the region.

@@ -29,11 +29,9 @@ struct CowExplainer {
       )
     }
 
-    let privateWritable =
-      r.region.vmFlags.contains("wr") && r.region.vmFlags.contains("mw")
-      && !r.region.vmFlags.contains("sh")
+    let cowMapping = r.region.vmFlags.contains("mw") && !r.region.vmFlags.contains("sh")
     lines.append(
-      "x86-64 page-table entries have no \"COW bit\". The VMA says private and writable (VmFlags \(r.region.vmFlags.joined(separator: " ")): wr and mw without sh\(privateWritable ? "" : " — not the case here")); at fork the kernel cleared the write bit of every present page-table entry of such a VMA, in both processes. pagemap does not show that bit; it shows bit 56, \"exclusively mapped\", which went from \(bit(before.parent.page0.exclusive)) before the fork to \(bit(forked.parent.page0.exclusive)) in the parent and \(bit(forkedChild.page0.exclusive)) in the child."
+      "x86-64 page-table entries have no \"COW bit\". What makes a page copy-on-write is its VMA: private and allowed to be written (VmFlags \(r.region.vmFlags.joined(separator: " ")): mw without sh, the kernel's is_cow_mapping\(cowMapping ? "" : " — not the case here")). At fork the kernel cleared the write bit of every present page-table entry of such a VMA, in both processes, while the VMA stayed writable. pagemap does not show that bit; it shows bit 56, \"exclusively mapped\", which went from \(bit(before.parent.page0.exclusive)) before the fork to \(bit(forked.parent.page0.exclusive)) in the parent and \(bit(forkedChild.page0.exclusive)) in the child."
     )
 
     var write =
@@ -49,11 +47,28 @@ struct CowExplainer {
     }
     lines.append(write)
 
-    lines.append(
+    var parent =
       "The parent still reads \(written.parent.page0.value), the child \(writtenChild.page0.value)."
-        + (written.parent.page0.mapCount.map {
-          " The parent's frame is mapped once again (kpagecount \($0), exclusive bit \(bit(written.parent.page0.exclusive))); its entry stays write-protected until the parent writes, and then the kernel reuses the frame instead of copying it, since no one else maps it."
-        } ?? ""))
+    if let count = written.parent.page0.mapCount {
+      parent +=
+        " The parent's frame is mapped once again (kpagecount \(count), exclusive bit \(bit(written.parent.page0.exclusive))), but its entry stayed write-protected:"
+    } else {
+      parent += " The parent's entry stayed write-protected:"
+    }
+    let w = r.parentWrite
+    parent +=
+      " when the parent then wrote its page 0, that was a write-protect fault too (\(w.minorFaults) minor fault\(w.minorFaults == 1 ? "" : "s"))"
+    switch w.reused {
+    case true?:
+      parent +=
+        ", and the kernel, seeing no one else mapping the frame, made the entry writable again and kept the frame (\(w.frameAfter ?? "")): no copy."
+    case false?:
+      parent +=
+        ", and this time the kernel copied anyway (\(w.frameBefore ?? "") → \(w.frameAfter ?? "")): something else held a reference to the page."
+    case nil:
+      parent += "; with frames hidden, whether it copied cannot be seen."
+    }
+    lines.append(parent)
 
     let rssSum = forked.parent.region.rss + forkedChild.region.rss
     let pssSum = forked.parent.region.pss + forkedChild.region.pss

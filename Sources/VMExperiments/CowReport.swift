@@ -25,6 +25,8 @@ public struct CowReport: Codable, Hashable, Sendable {
   /// Pages whose frames differ between the two processes after the write, counted over the
   /// whole region; nil when frames are not visible.
   public var pagesCopied: Int?
+  /// The parent's own write to page 0, after the child's.
+  public var parentWrite: CowParentWrite
   /// The child's exit status after it was told to quit (0).
   public var childExitStatus: Int32
   /// How it works, one paragraph each, from the numbers above.
@@ -119,4 +121,21 @@ public struct CowFrameComparison: Codable, Hashable, Sendable {
   public var incomparable: Int
   /// The indexes of the first differing pages (at most 16).
   public var differingPages: [Int]
+}
+
+/// The parent writes its page 0 after the child has taken its copy: the frame is mapped once,
+/// so the kernel makes the entry writable again without copying (or, rarely, copies anyway when
+/// something else holds a reference to the page: then `reused` is false).
+public struct CowParentWrite: Codable, Hashable, Sendable {
+  /// What the parent writes (the value it already holds, so page 0 keeps its meaning).
+  public var value: String
+  /// Minor faults the one store cost (RUSAGE_THREAD).
+  public var minorFaults: Int
+  public var frameBefore: String?
+  public var frameAfter: String?
+  /// kpagecount of the frame after the write.
+  public var mapCountAfter: UInt64?
+  public var exclusiveAfter: Bool
+  /// True when the frame stayed the same; nil when frames are not visible.
+  public var reused: Bool?
 }

@@ -93,6 +93,19 @@ struct CowTextRenderer {
       }
       out.append(style.bold(line))
     }
+    let w = r.parentWrite
+    var step7 =
+      "Step 7: The parent writes \(w.value) to its page 0 ("
+      + (w.minorFaults > 0
+        ? "\(w.minorFaults) minor fault\(w.minorFaults == 1 ? "" : "s"): its entry was still write-protected)"
+        : "no fault: its entry was already writable)")
+    switch w.reused {
+    case true?: step7 += "\n  Frame \(w.frameBefore ?? "") → \(w.frameAfter ?? ""): reused, no copy"
+    case false?:
+      step7 += "\n  Frame \(w.frameBefore ?? "") → \(w.frameAfter ?? ""): copied after all"
+    case nil: step7 += "\n  Frame not visible"
+    }
+    out.append(step7)
     out.append("")
     out.append("HOW IT WORKS (x86-64 has no \"COW bit\")")
     for paragraph in r.explanation { out += wrap(esc(paragraph), first: "  - ", rest: "    ") }

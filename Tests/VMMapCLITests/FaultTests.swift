@@ -217,7 +217,9 @@ import VMMapTestSupport
     // SIGXCPU at the soft limit (1 s); SIGKILL at the hard one (2 s) had it survived that.
     #expect(signal == SIGXCPU || signal == SIGKILL)
     let usage = try #require(run.usage)
-    #expect(usage.userCPU + usage.systemCPU >= .milliseconds(950))
+    // It spun: most of a second of CPU (rusage, scaled from ticks, reads a little under the 1 s
+    // the kernel's CPU timer counted; 0.87–0.92 s here).
+    #expect(usage.userCPU + usage.systemCPU >= .milliseconds(500))
     #expect(usage.wall < .seconds(60))
     let message = try #require(run.error(experiment: .testSpin)).description
     #expect(message.hasPrefix("experiment test-spin: killed by SIG"))

@@ -197,6 +197,9 @@ int vmp_cow_fork(struct vmp_cow *_Nonnull cow, struct vmp_cow_view *_Nonnull aft
 /// write. Returns 0 or -errno (-EPIPE when the child is gone).
 int vmp_cow_child_write(struct vmp_cow *_Nonnull cow, uint32_t value,
                         struct vmp_cow_view *_Nonnull after_write);
+/// Writes `value` at byte `offset` of the region from the calling thread; returns the minor
+/// faults that one store cost (RUSAGE_THREAD, so other threads' faults do not count), or -errno.
+long vmp_cow_write(struct vmp_cow *_Nonnull cow, size_t offset, uint32_t value);
 /// The 32-bit word at byte `offset` of the region, read by the calling process.
 uint32_t vmp_cow_read(const struct vmp_cow *_Nonnull cow, size_t offset);
 /// Tells the child to exit and reaps it; its wait status in `status`. Returns 0 or -errno.
