@@ -12,6 +12,8 @@ public enum ExperimentChild {
     if let parent = getenv(Sandbox.parentVariable), Int32(String(cString: parent)) != getppid() {
       fail("the parent vmmap is gone")
     }
+    // Only for this process: what it starts has another parent.
+    unsetenv(Sandbox.parentVariable)
     guard let name = arguments.first, let experiment = Experiment(name: name) else {
       fail("unknown experiment '\(arguments.first ?? "")'")
     }
