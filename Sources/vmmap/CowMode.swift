@@ -39,9 +39,11 @@ struct CowTextRenderer {
       "  Region:  \(r.region.start)-\(r.region.end) \(r.region.permissions), \(thousands(r.region.pages)) pages of \(kib) KiB"
     )
     out += wrap(esc(r.region.setup), first: "  Made by: ", rest: "           ")
+    let flags = r.region.vmFlags
     out.append(
-      "  VmFlags: " + esc(r.region.vmFlags.joined(separator: " "))
-        + "  (private and writable: wr and mw, no sh)")
+      "  VmFlags: " + esc(flags.joined(separator: " "))
+        + (flags.contains("mw") && !flags.contains("sh")
+          ? "  (private, may be written: mw without sh, so copy-on-write after fork)" : ""))
     out.append("  Every 32-bit word: \(r.initialValue)")
     if let note = r.framesNote { out += wrap(esc(note), first: "  Note:    ", rest: "           ") }
 
