@@ -120,8 +120,10 @@ struct ReportCommand: ParsableCommand {
   func run() throws {
     let pid = try self.pid.map(parsePID)
     if let pid {
-      // Fail now, with the reader's message, rather than as a failed step.
-      _ = try ProcessReader(pid: pid)
+      // Fail now, with the reader's message, rather than as a failed step: the report is
+      // about this process.
+      let reader = try ProcessReader(pid: pid)
+      try reader.checkUserProcess(try reader.readStat())
     }
     let collector = ReportCollector(
       options: Report.Options(experiments: !noExperiments, redacted: redact, pid: pid),

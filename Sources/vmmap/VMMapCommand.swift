@@ -156,7 +156,9 @@ struct VMMapCommand: ParsableCommand {
   var effectiveFormat: OutputFormat { json ? .json : format ?? .text }
 
   func run() throws {
-    let modes = [selfMap, !mapPIDs.isEmpty, detail != nil, mapsFile != nil, smapsFile != nil]
+    let modes = [
+      selfMap, !mapPIDs.isEmpty, detail != nil, mapsFile != nil, smapsFile != nil, fault != nil,
+    ]
     if !modes.contains(true) {
       throw ValidationError(
         "say what to show: --self, --map PID, --detail ADDR, --maps-file F, --smaps-file F, --fault TYPE, or report"

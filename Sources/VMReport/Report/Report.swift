@@ -47,11 +47,11 @@ public struct Report: Codable, Sendable {
     }
   }
 
-  /// The steps that failed, as `name: message`.
+  /// The messages of the steps that failed (each names its step).
   public var failures: [String] {
     var out: [String] = []
     func add<T>(_ step: Step<T>?) {
-      if let step, let e = step.error { out.append("\(step.name): \(e.message)") }
+      if let step, let e = step.error { out.append(e.message) }
     }
     add(specimen)
     add(process)
