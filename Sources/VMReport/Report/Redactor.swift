@@ -103,8 +103,8 @@ public struct Redactor: Sendable {
     return value
   }
 
-  /// Replaces every occurrence (user names and the hostname only as whole words: not inside a
-  /// longer run of letters, digits, `_` or `-`).
+  /// Replaces every occurrence: user names and the hostname as whole words (not inside a
+  /// longer run of letters, digits, `_` or `-`), home directories as whole path components.
   public func redact(bytes: [UInt8]) -> [UInt8] {
     var out = bytes
     for (from, to, wholeWord) in replacements where !from.isEmpty {
@@ -114,9 +114,9 @@ public struct Redactor: Sendable {
       while i < out.count {
         if out[i] == from[0], i + from.count <= out.count,
           out[i..<(i + from.count)].elementsEqual(from),
-          !wholeWord
-            || ((i == 0 || !Self.isWordByte(out[i - 1]))
-              && (i + from.count == out.count || !Self.isWordByte(out[i + from.count])))
+          // A home directory ends where a path component ends; a name is a whole word.
+          i + from.count == out.count || !Self.isWordByte(out[i + from.count]),
+          !wholeWord || i == 0 || !Self.isWordByte(out[i - 1])
         {
           result += to
           i += from.count
