@@ -4,6 +4,8 @@ public enum Experiment: Hashable, Sendable {
   case fault(FaultType)
   /// `vmmap --cow`: fill a private region, fork, let the child write one page, look at both.
   case copyOnWrite
+  /// A report's snapshot of process PID: its map, classification, counters and residency.
+  case snapshot(pid: Int32)
   /// For the runner's tests only, all harmless: sleeps past a one-second timeout (with a
   /// `/bin/sleep` grandchild in its process group); kills itself
   /// with SIGSEGV outside any probe; writes something that is not JSON.
@@ -19,6 +21,7 @@ public enum Experiment: Hashable, Sendable {
     switch self {
     case .fault(let type): "fault-\(type.rawValue)"
     case .copyOnWrite: "cow"
+    case .snapshot(let pid): "snapshot-\(pid)"
     case .testSleep: "test-sleep"
     case .testCrash: "test-crash"
     case .testGarbage: "test-garbage"
@@ -34,6 +37,10 @@ public enum Experiment: Hashable, Sendable {
   public init?(name: String) {
     if name.hasPrefix("fault-"), let type = FaultType(rawValue: String(name.dropFirst(6))) {
       self = .fault(type)
+      return
+    }
+    if name.hasPrefix("snapshot-"), let pid = Int32(name.dropFirst(9)), pid > 0 {
+      self = .snapshot(pid: pid)
       return
     }
     switch name {
@@ -58,6 +65,9 @@ public enum Experiment: Hashable, Sendable {
     case .copyOnWrite:
       // The region and its fork's page tables on top; smaps of both processes three times.
       SandboxLimits(addressSpace: (1 << 30) + (64 << 20), cpuSeconds: 5, wallTimeout: .seconds(20))
+    case .snapshot:
+      // A 60,000-region map: the smaps text streams through, the model holds ~30 MB.
+      SandboxLimits(addressSpace: 4 << 30, cpuSeconds: 30, wallTimeout: .seconds(60))
     case .testSleep:
       SandboxLimits(addressSpace: 1 << 30, cpuSeconds: 5, wallTimeout: .seconds(1))
     case .testCrash, .testGarbage, .testOrphan, .testWait:

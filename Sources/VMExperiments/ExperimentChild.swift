@@ -29,6 +29,8 @@ public enum ExperimentChild {
         output = try encode(try FaultExperiment.run(type))
       case .copyOnWrite:
         output = try encode(try CowExperiment.run())
+      case .snapshot(let pid):
+        output = try encode(try MapSnapshot.take(pid: pid))
       case .testSleep:
         // A grandchild in the same process group, which the parent must kill too.
         var pid: pid_t = 0
