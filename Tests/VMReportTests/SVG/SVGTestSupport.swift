@@ -82,6 +82,10 @@ struct ParsedSVG {
   func children(of element: Element) -> [Element] { element.children.map { elements[$0] } }
 }
 
+/// The repository root (this file is Tests/VMReportTests/SVG/SVGTestSupport.swift).
+let svgRepositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+  .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
 /// What vmmap may write: the schema's elements and attributes, nothing else.
 let allowedElements: Set<String> = [
   "svg", "title", "desc", "style", "g", "rect", "line", "polyline", "polygon", "circle", "text",
