@@ -8,8 +8,8 @@ import VMMapCore
 ///
 /// A band's height grows with the logarithm of its size, from a minimum, so a 4 KiB page and a
 /// 128 TiB span are both visible. A 60,000-region map stays readable and small: neighbouring
-/// regions of one kind and label share a band, and at most `maxBands` bands are drawn (see
-/// `AddressSpaceLayout`).
+/// regions of one kind and label share a band, and at most `maxRows` rows (bands and gaps) are
+/// drawn (see `AddressSpaceLayout`).
 public struct AddressSpaceFigure: Sendable {
   /// One region, as the map has it.
   public struct Region: Hashable, Sendable {
@@ -39,8 +39,8 @@ public struct AddressSpaceFigure: Sendable {
   /// The end of the user address space (`0x800000000000` with 4-level paging): the figure
   /// draws the gap up to it, and says so when a gap reaches past it (to `[vsyscall]`).
   public var userSpaceEnd: UInt64?
-  /// At most this many bands are drawn.
-  public var maxBands: Int
+  /// At most this many rows are drawn: bands, and the gaps between and around them.
+  public var maxRows: Int
 
   /// Labels are cut to this many characters (with `…`); the full text is the band's tooltip.
   static let labelLimit = 56
@@ -48,20 +48,20 @@ public struct AddressSpaceFigure: Sendable {
   public init(
     name: String = "address-space",
     title: String = "The virtual address space, high addresses at the top",
-    regions: [Region], userSpaceEnd: UInt64? = nil, maxBands: Int = 120
+    regions: [Region], userSpaceEnd: UInt64? = nil, maxRows: Int = 120
   ) {
     self.name = name
     self.title = title
     self.regions = regions
     self.userSpaceEnd = userSpaceEnd
-    self.maxBands = maxBands
+    self.maxRows = maxRows
   }
 
   public func render() throws(VMMapError) -> ReportFigure {
     try checkOrder()
     let highest = regions.last.map(\.end) ?? 0
     let top = userSpaceEnd.flatMap { $0 > highest ? $0 : nil }
-    let layout = AddressSpaceLayout(regions: regions, maxBands: maxBands, highestAddress: top)
+    let layout = AddressSpaceLayout(regions: regions, maxRows: maxRows, highestAddress: top)
     return try draw(layout)
   }
 
@@ -170,8 +170,15 @@ public struct AddressSpaceFigure: Sendable {
     group.tooltip(Self.tooltip(band))
     group.add("rect", ["class": "band " + SVGStyle.kindClass(band.dominantKind)])
       .set("x", Self.bandX).set("y", y).set("width", Self.bandWidth).set("height", height)
-    group.add("text").set("x", Self.labelX).set("y", y + height / 2 + 4)
-      .text(Self.label(band))
+    if height >= 34 {
+      let parts = Self.labelParts(band)
+      group.add("text").set("x", Self.labelX).set("y", y + height / 2 - 2).text(parts.name)
+      group.add("text", ["class": "muted small"]).set("x", Self.labelX)
+        .set("y", y + height / 2 + 12).text(parts.size)
+    } else {
+      group.add("text").set("x", Self.labelX).set("y", y + height / 2 + 4)
+        .text(Self.label(band))
+    }
   }
 
   private func drawGap(
@@ -207,12 +214,10 @@ public struct AddressSpaceFigure: Sendable {
 
   private static func zigzag(y: Double) -> String {
     var points: [String] = []
-    var x = bandX - 4
-    var up = true
-    while x <= bandX + bandWidth + 4 {
-      points.append(SVGNumber.format(x) + "," + SVGNumber.format(up ? y - 3 : y + 3))
-      x += 9.8
-      up.toggle()
+    let teeth = 12
+    for i in 0...teeth {
+      let x = bandX - 4 + (bandWidth + 8) * Double(i) / Double(teeth)
+      points.append(SVGNumber.format(x) + "," + SVGNumber.format(i % 2 == 0 ? y - 3 : y + 3))
     }
     return points.joined(separator: " ")
   }
@@ -230,24 +235,30 @@ public struct AddressSpaceFigure: Sendable {
 
   /// The text beside a band: its name (shortened), how many regions, its size.
   static func label(_ band: AddressSpaceLayout.Band) -> String {
+    let parts = labelParts(band)
+    return parts.name + " · " + parts.size
+  }
+
+  /// The label's two halves: a tall band shows them on two lines.
+  static func labelParts(_ band: AddressSpaceLayout.Band) -> (name: String, size: String) {
     var size = SizeFormat.iec(band.mappedBytes)
     if band.span > band.mappedBytes { size += " mapped in " + SizeFormat.iec(band.span) }
     if let common = band.commonLabel, band.kinds.count == 1 {
-      let name = XMLTextEscape.shorten(
-        displayName(common, kind: band.kinds[0].kind), to: labelLimit)
-      if band.regionCount == 1 { return name + " · " + size }
-      return name + ": \(thousands(band.regionCount)) regions · " + size
+      let name = XMLTextEscape.shorten(displayName(common, kind: band.kinds[0].kind), to: labelLimit)
+      if band.regionCount == 1 { return (name, size) }
+      return (name + ": \(thousands(band.regionCount)) regions", size)
     }
     if band.kinds.count == 1 {
-      return "\(thousands(band.regionCount)) \(band.kinds[0].kind.rawValue) regions · " + size
+      return ("\(thousands(band.regionCount)) \(band.kinds[0].kind.rawValue) regions", size)
     }
     let byCount = band.kinds.sorted {
       $0.count != $1.count ? $0.count > $1.count : $0.kind.ordinal < $1.kind.ordinal
     }
     var parts = byCount.prefix(2).map { "\(thousands($0.count)) \($0.kind.rawValue)" }
     if byCount.count > 2 { parts.append("\(byCount.count - 2) more kinds") }
-    return "\(thousands(band.regionCount)) small regions: " + parts.joined(separator: ", ")
-      + " · " + size
+    return (
+      "\(thousands(band.regionCount)) small regions: " + parts.joined(separator: ", "), size
+    )
   }
 
   /// The band's tooltip: its range and size, and every kind and the full labels.

@@ -5,10 +5,11 @@ import VMMapCore
 ///
 /// 1. Neighbouring regions (no gap between them) of the same kind and label become one band
 ///    ("libc.so.6: 5 regions").
-/// 2. While there are more bands than `maxBands`, the two neighbouring bands whose union spans
-///    the fewest bytes merge (ties: the lower address first), absorbing the gap between them.
-///    So small neighbours merge first and a large gap is absorbed only when nothing smaller
-///    is left; it runs in O(n log n) with a heap.
+/// 2. While there are more rows (bands, and the gaps between and around them) than `maxRows`,
+///    the two neighbouring bands whose union spans the fewest bytes merge (ties: the lower
+///    address first), absorbing the gap between them. So small neighbours merge first and a
+///    large gap is absorbed only when nothing smaller is left; it runs in O(n log n) with a
+///    heap.
 /// 3. What is left between bands is a gap, drawn compressed and labelled with its real size.
 struct AddressSpaceLayout {
   struct KindShare: Hashable {
@@ -104,7 +105,7 @@ struct AddressSpaceLayout {
   /// lowest region starts at `lowestAddress`; with `highestAddress`, a gap above the highest
   /// region reaches it.
   init(
-    regions: [AddressSpaceFigure.Region], maxBands: Int, lowestAddress: UInt64 = 0,
+    regions: [AddressSpaceFigure.Region], maxRows: Int, lowestAddress: UInt64 = 0,
     highestAddress: UInt64? = nil
   ) {
     regionCount = regions.count
@@ -120,7 +121,12 @@ struct AddressSpaceLayout {
         bands.append(Band(region))
       }
     }
-    if bands.count > max(1, maxBands) { bands = Self.merge(bands, to: max(1, maxBands)) }
+    // Rows left for bands and the gaps between them, after the gaps below and above.
+    var outerGaps = 0
+    if let first = bands.first, first.start > lowestAddress { outerGaps += 1 }
+    if let last = bands.last, let highestAddress, highestAddress > last.end { outerGaps += 1 }
+    let limit = max(1, maxRows - outerGaps)
+    if Self.rows(bands) > limit { bands = Self.merge(bands, to: limit) }
 
     var items: [Item] = []
     items.reserveCapacity(bands.count * 2 + 2)
@@ -136,7 +142,15 @@ struct AddressSpaceLayout {
     self.items = items
   }
 
-  /// Merges neighbouring bands, the pair with the smallest union first, until `limit` are left.
+  /// Bands plus the gaps between them.
+  private static func rows(_ bands: [Band]) -> Int {
+    var rows = bands.count
+    for i in bands.indices.dropFirst() where bands[i].start > bands[i - 1].end { rows += 1 }
+    return rows
+  }
+
+  /// Merges neighbouring bands, the pair with the smallest union first, until they and the
+  /// gaps between them make at most `limit` rows.
   private static func merge(_ input: [Band], to limit: Int) -> [Band] {
     var bands = input
     let n = bands.count
@@ -148,11 +162,12 @@ struct AddressSpaceLayout {
     for i in 0..<(n - 1) {
       heap.push(.init(cost: bands[i + 1].end - bands[i].start, left: i, version: 0))
     }
-    var count = n
+    var count = rows(bands)
     while count > limit, let pair = heap.pop() {
       let i = pair.left
       guard alive[i], version[i] == pair.version, next[i] < n else { continue }
       let j = next[i]
+      if bands[j].start > bands[i].end { count -= 1 }  // the gap between them goes
       bands[i].absorb(bands[j])
       alive[j] = false
       next[i] = next[j]
@@ -169,7 +184,7 @@ struct AddressSpaceLayout {
       }
     }
     var out: [Band] = []
-    out.reserveCapacity(count)
+    out.reserveCapacity(limit)
     for i in 0..<n where alive[i] { out.append(bands[i]) }
     return out
   }
