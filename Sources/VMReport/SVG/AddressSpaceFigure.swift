@@ -30,6 +30,37 @@ public struct AddressSpaceFigure: Sendable {
     public init(start: UInt64, end: UInt64, kind: RegionKind, label: String) {
       self.init(start: start, end: end, kind: kind, label: Array(label.utf8))
     }
+
+    /// A classified region of a map: its kind, and as the label its file's path, else the
+    /// kernel's bracketed name (`[heap]`, `[anon:NAME]`), else its description.
+    public init(_ region: VMMapCore.Region) {
+      let label =
+        region.filePath?.bytes ?? Self.kernelName(region.mapping.name)
+        ?? Array(region.classification.description.utf8)
+      self.init(
+        start: region.start, end: region.end, kind: region.classification.kind, label: label)
+    }
+
+    private static func kernelName(_ name: MappingName) -> [UInt8]? {
+      func bracketed(_ inner: [UInt8]) -> [UInt8] {
+        [UInt8(ascii: "[")] + inner + [UInt8(ascii: "]")]
+      }
+      switch name {
+      case .anonymous, .file: return nil
+      case .heap: return Array("[heap]".utf8)
+      case .stack: return Array("[stack]".utf8)
+      case .threadStack(let tid): return Array("[stack:\(tid)]".utf8)
+      case .vdso: return Array("[vdso]".utf8)
+      case .vvar: return Array("[vvar]".utf8)
+      case .vvarVclock: return Array("[vvar_vclock]".utf8)
+      case .vsyscall: return Array("[vsyscall]".utf8)
+      case .uprobes: return Array("[uprobes]".utf8)
+      case .namedAnonymous(let path): return bracketed(Array("anon:".utf8) + path.bytes)
+      case .namedSharedAnonymous(let path): return bracketed(Array("anon_shmem:".utf8) + path.bytes)
+      case .otherPseudo(let path): return bracketed(path.bytes)
+      case .otherName(let path): return path.bytes
+      }
+    }
   }
 
   public var name: String
@@ -244,7 +275,8 @@ public struct AddressSpaceFigure: Sendable {
     var size = SizeFormat.iec(band.mappedBytes)
     if band.span > band.mappedBytes { size += " mapped in " + SizeFormat.iec(band.span) }
     if let common = band.commonLabel, band.kinds.count == 1 {
-      let name = XMLTextEscape.shorten(displayName(common, kind: band.kinds[0].kind), to: labelLimit)
+      let name = XMLTextEscape.shorten(
+        displayName(common, kind: band.kinds[0].kind), to: labelLimit)
       if band.regionCount == 1 { return (name, size) }
       return (name + ": \(thousands(band.regionCount)) regions", size)
     }

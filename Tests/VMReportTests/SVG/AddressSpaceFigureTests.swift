@@ -181,7 +181,8 @@ let sixtyThousandRegions: [AddressSpaceFigure.Region] = {
     // The figure draws from the top down; the gap below [vsyscall] reaches past 2^47.
     expected.reverse()
     expected[0] += " (includes the kernel's half)"
-    let svg = try ParsedSVG(try AddressSpaceFigure(regions: regions, userSpaceEnd: 1 << 47).render().svg)
+    let svg = try ParsedSVG(
+      try AddressSpaceFigure(regions: regions, userSpaceEnd: 1 << 47).render().svg)
     let gapTexts = svg.all("g", class: "gap").flatMap { svg.children(of: $0) }
       .filter { $0.name == "text" }.map(\.text)
     #expect(gapTexts == expected)
@@ -192,7 +193,10 @@ let sixtyThousandRegions: [AddressSpaceFigure.Region] = {
     // Tooltips carry the exact byte count.
     let tooltips = svg.all("g", class: "gap").flatMap { svg.children(of: $0) }
       .filter { $0.name == "title" }.map(\.text)
-    #expect(tooltips.contains { $0.hasPrefix("unmapped 0x55831c408000-0x55831c409000: 4 KiB (4,096 bytes)") })
+    #expect(
+      tooltips.contains {
+        $0.hasPrefix("unmapped 0x55831c408000-0x55831c409000: 4 KiB (4,096 bytes)")
+      })
   }
 
   @Test func bandHeightsGrowWithSize() {
@@ -201,5 +205,48 @@ let sixtyThousandRegions: [AddressSpaceFigure.Region] = {
     #expect(AddressSpaceFigure.bandHeight(8192) == 15.8)
     // 128 TiB is 2^35 pages: 14 + 35 × 1.8.
     #expect(AddressSpaceFigure.bandHeight(1 << 47) == 77)
+  }
+}
+
+@Suite struct AddressSpaceFixtureTests {
+  /// A real map captured on this machine (python, Linux 6.18), classified by VMMapCore; the gaps
+  /// are worked out again here from the raw text, independently of the parser.
+  @Test func realMapGapsMatchTheMapsText() throws {
+    let path = svgRepositoryRoot + "/Tests/VMMapCoreTests/Fixtures/maps-6.18-python.txt"
+    let map = try MemoryMapLoader.saved(path: path, smaps: false)
+    let regions = map.regions.map(AddressSpaceFigure.Region.init)
+    let figure = try AddressSpaceFigure(regions: regions, userSpaceEnd: 1 << 47).render()
+    keepForInspection(figure, as: "address-space-python")
+
+    let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
+    var ranges: [(UInt64, UInt64)] = []
+    for line in text.split(separator: "\n") {
+      let range = line.split(separator: " ")[0].split(separator: "-")
+      ranges.append(
+        (try #require(UInt64(range[0], radix: 16)), try #require(UInt64(range[1], radix: 16))))
+    }
+    #expect(ranges.count == regions.count)
+    var expected: [String] = []
+    var previousEnd: UInt64 = 0
+    for (start, end) in ranges {
+      if start > previousEnd { expected.append(SizeFormat.iec(start - previousEnd) + " unmapped") }
+      previousEnd = end
+    }
+    if previousEnd < 1 << 47 {
+      expected.append(SizeFormat.iec((1 << 47) - previousEnd) + " unmapped")
+    }
+    let svg = try ParsedSVG(figure.svg)
+    expectSafeStructure(svg)
+    let gapTexts = svg.all("g", class: "gap").flatMap { svg.children(of: $0) }
+      .filter { $0.name == "text" }.map(\.text)
+    #expect(
+      gapTexts.map { $0.replacing(" (includes the kernel's half)", with: "") }
+        == expected.reversed())
+    // The interpreter's segments share one band; the heap is its own.
+    let texts = svg.all("text").map(\.text)
+    #expect(
+      texts.contains { $0.hasPrefix("/root/.pyenv/versions/3.11.7/bin/python3.11: 5 regions") })
+    #expect(
+      svg.all("rect", class: "band").filter { $0.attributes["class"] == "band k-heap" }.count == 1)
   }
 }

@@ -69,6 +69,11 @@ let hostileLabels: [(String, [UInt8])] = {
     #expect(short.hasSuffix("/libc.so.6"))
     #expect(short.contains("…"))
     #expect(XMLTextEscape.shorten("short", to: 30) == "short")
+    let module = "/root/.pyenv/versions/3.11.7/lib/python3.11/lib-dynload/_struct.cpython-311.so"
+    #expect(
+      XMLTextEscape.shorten(module, to: 56)
+        == "/root/.pyenv/versions/3.11.7/lib…/_struct.cpython-311.so")
+    #expect(XMLTextEscape.shorten(module, to: 56).unicodeScalars.count == 56)
   }
 }
 
