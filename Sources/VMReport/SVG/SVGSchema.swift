@@ -1,6 +1,8 @@
 /// The RelaxNG schema of the SVG subset vmmap writes, embedded so that validation works from
-/// any directory. A copy of `docs/schema/svg-subset.rng`, byte for byte: SVGSchemaTests fails
-/// when the two differ (after editing the file, paste it between the delimiters below).
+/// any directory. A copy of `docs/schema/svg-subset.rng`, byte for byte once the literal's
+/// four-space indentation is stripped: `SVGValidatorTests.embeddedSchemaMatchesTheFile` fails
+/// when the two differ. After editing the file, paste it between the delimiters below,
+/// indented by four spaces (`sed 's/^./    &/' docs/schema/svg-subset.rng`).
 enum SVGSchema {
   static let path = "docs/schema/svg-subset.rng"
 

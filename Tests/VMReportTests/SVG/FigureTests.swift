@@ -180,3 +180,43 @@ let demandSamples: [DemandPagingFigure.Sample] = (0...16).map { i in
     #expect(SVGNumber.thousands(UInt64.max) == "18,446,744,073,709,551,615")
   }
 }
+
+@Suite struct FigureStyleTests {
+  static func allFigures() throws -> [ReportFigure] {
+    [
+      try AddressSpaceFigure(regions: sleepLikeRegions, userSpaceEnd: 1 << 47).render(),
+      try AddressSpaceFigure(regions: sixtyThousandRegions).render(),
+      try ResidencyFigure(strips: [ResidencyFigureTests.strip]).render(),
+      try realCopyOnWrite.render(),
+      try DemandPagingFigure(samples: demandSamples, totalPages: 25_600).render(),
+    ]
+  }
+
+  /// Every class a figure uses has a rule in the stylesheet (nothing drawn in the default
+  /// black), and nothing in the stylesheet could end the `<style>` element early.
+  @Test func everyClassIsStyled() throws {
+    let css = SVGStyle.css
+    #expect(!css.contains("<") && !css.contains(">") && !css.contains("&"))
+    for figure in try Self.allFigures() {
+      let svg = try ParsedSVG(figure.svg)
+      #expect(svg.all("style").first?.text == css)
+      var classes = Set<Substring>()
+      for element in svg.elements {
+        for cls in (element.attributes["class"] ?? "").split(separator: " ") { classes.insert(cls) }
+      }
+      for cls in classes where cls != "vmfig" && cls != "gap" && cls != "strip" {
+        #expect(
+          css.contains(".\(cls){") || css.contains(".\(cls).") || css.contains(".\(cls) "),
+          "\(figure.name): .\(cls)")
+      }
+    }
+  }
+
+  /// The same input gives the same bytes.
+  @Test func renderingIsDeterministic() throws {
+    let first = try Self.allFigures()
+    let second = try Self.allFigures()
+    #expect(first == second)
+    #expect(Set(first.map(\.name)).count == 4)
+  }
+}
