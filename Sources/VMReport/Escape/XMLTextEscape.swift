@@ -49,14 +49,14 @@ public enum XMLTextEscape {
   public static func sanitize(_ path: PathBytes) -> String { sanitize(path.bytes) }
 
   /// `text` cut to at most `limit` Unicode scalars, visibly, with a `…`. A path keeps its
-  /// file name whole when it fits in two thirds of the limit (`/usr/lib/…/libc.so.6`);
+  /// file name whole when that leaves room for ten scalars of the start (`/usr/lib/…/libc.so.6`);
   /// anything else keeps its start and its end. Apply it to sanitised text; the full text
   /// belongs in a `<title>` tooltip.
   public static func shorten(_ text: String, to limit: Int) -> String {
     let scalars = Array(text.unicodeScalars)
     guard scalars.count > limit, limit >= 3 else { return text }
     var out = String.UnicodeScalarView()
-    if let slash = scalars.lastIndex(of: "/"), slash > 0, scalars.count - slash <= limit * 2 / 3 {
+    if let slash = scalars.lastIndex(of: "/"), slash > 0, scalars.count - slash <= limit - 11 {
       let tail = scalars.count - slash  // the file name and its slash
       out.append(contentsOf: scalars[..<(limit - 1 - tail)])
       out.append("…")

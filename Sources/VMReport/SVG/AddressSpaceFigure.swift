@@ -74,7 +74,7 @@ public struct AddressSpaceFigure: Sendable {
   public var maxRows: Int
 
   /// Labels are cut to this many characters (with `…`); the full text is the band's tooltip.
-  static let labelLimit = 56
+  static let labelLimit = 64
 
   public init(
     name: String = "address-space",
