@@ -244,12 +244,13 @@ struct HandoutMarks: ReportMarkSource {
         HandoutView.decimal(step.seconds, places: 3),
         step.child.map { thousands($0.minorFaults) } ?? "",
         step.child.map { thousands($0.majorFaults) } ?? "",
-        step.child.map { SizeFormat.iec(UInt64($0.maxRSSKiB) * 1024) } ?? "",
+        step.child.map { SizeFormat.iec($0.maxRSS) } ?? "",
       ])
     }
     add(report.specimen)
     add(report.process)
     report.faults.forEach(add)
+    add(report.cow)
     return ReportTable(
       columns: [
         .init("Step"), .init("Status"), .init("Seconds", .right), .init("Minor faults", .right),

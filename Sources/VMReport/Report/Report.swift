@@ -19,6 +19,8 @@ public struct Report: Codable, Sendable {
   public var process: Step<MapSnapshot>?
   /// One step per fault type, in `FaultType` order.
   public var faults: [Step<FaultReport>]
+  /// The copy-on-write experiment.
+  public var cow: Step<CowReport>?
   /// Wall time of the whole collection, seconds.
   public var seconds: Double
 
@@ -56,6 +58,7 @@ public struct Report: Codable, Sendable {
     add(specimen)
     add(process)
     faults.forEach(add)
+    add(cow)
     return out
   }
 
@@ -78,12 +81,12 @@ public struct Step<Result: Codable & Sendable>: Codable, Sendable {
   public var error: StepError?
   /// Wall time, seconds.
   public var seconds: Double
-  /// What the child cost (wait4's rusage). `maxRSSKiB` includes the re-executed vmmap's own
-  /// runtime (~10 MiB), not only the experiment.
-  public var child: ChildCost?
+  /// What the child cost (wait4's rusage). `maxRSS` includes the re-executed vmmap's own
+  /// runtime, not only the experiment.
+  public var child: SandboxUsage?
 
   public init(
-    name: String, result: Result?, error: StepError?, seconds: Double, child: ChildCost?
+    name: String, result: Result?, error: StepError?, seconds: Double, child: SandboxUsage?
   ) {
     self.name = name
     self.result = result
@@ -102,21 +105,6 @@ public struct StepError: Codable, Hashable, Sendable {
   public init(_ error: VMMapError) {
     message = error.description
     exitCode = error.exitCode
-  }
-}
-
-/// A child's rusage.
-public struct ChildCost: Codable, Hashable, Sendable {
-  public var minorFaults: Int
-  public var majorFaults: Int
-  public var maxRSSKiB: Int
-  public var wallSeconds: Double
-
-  public init(_ usage: ChildUsage) {
-    minorFaults = usage.minorFaults
-    majorFaults = usage.majorFaults
-    maxRSSKiB = usage.maxRSSKiB
-    wallSeconds = usage.wall.seconds
   }
 }
 

@@ -33,6 +33,7 @@ public struct ReportCollector: Sendable {
     let process = Slot<Step<MapSnapshot>>()
     let faultTypes = options.experiments ? FaultType.allCases : []
     let faults = faultTypes.map { _ in Slot<Step<FaultReport>>() }
+    let cow = Slot<Step<CowReport>>()
 
     var jobs: [@Sendable () -> Void] = []
     if let pid = options.pid {
@@ -40,6 +41,7 @@ public struct ReportCollector: Sendable {
     }
     if options.experiments {
       jobs.append { specimen.value = self.snapshotOfSpecimen() }
+      jobs.append { cow.value = self.run(.copyOnWrite, as: CowReport.self) }
       for (type, slot) in zip(faultTypes, faults) {
         jobs.append { slot.value = self.run(.fault(type), as: FaultReport.self) }
       }
@@ -49,7 +51,8 @@ public struct ReportCollector: Sendable {
     return Report(
       schemaVersion: Report.currentSchemaVersion, generator: generator, options: options,
       machine: machine, specimen: specimen.value, process: process.value,
-      faults: faults.compactMap(\.value), seconds: (ContinuousClock.now - start).seconds)
+      faults: faults.compactMap(\.value), cow: cow.value,
+      seconds: (ContinuousClock.now - start).seconds)
   }
 
   /// Runs one experiment in a sandboxed child and keeps its result or its error.
@@ -58,12 +61,12 @@ public struct ReportCollector: Sendable {
     do {
       let run = try Sandbox.run(experiment, as: R.self, executable: executable)
       let seconds = (ContinuousClock.now - start).seconds
-      let cost = run.usage.map(ChildCost.init)
+      let cost = run.sandboxUsage
       if case .finished(let result) = run.outcome {
         return Step(
           name: experiment.name, result: result, error: nil, seconds: seconds, child: cost)
       }
-      let error = run.outcome.error(experiment: experiment.name)
+      let error = run.error(experiment: experiment)
       return Step(
         name: experiment.name, result: nil, error: error.map(StepError.init), seconds: seconds,
         child: cost)
