@@ -55,7 +55,8 @@ let package = Package(
     .testTarget(
       name: "VMMapCoreTests", dependencies: ["VMMapCore", "VMMapTestSupport"],
       resources: [.copy("Fixtures")]),
-    .testTarget(name: "VMReportTests", dependencies: ["VMReport", "VMMapCore", "CCmark"]),
+    .testTarget(
+      name: "VMReportTests", dependencies: ["VMReport", "VMMapCore", "CCmark", "CLibXML2"]),
     .testTarget(
       name: "VMMapCLITests",
       dependencies: ["VMMapCore", "VMReport", "VMExperiments", "VMMapTestSupport"]),
