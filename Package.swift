@@ -56,7 +56,8 @@ let package = Package(
       name: "VMMapCoreTests", dependencies: ["VMMapCore", "VMMapTestSupport"],
       resources: [.copy("Fixtures")]),
     .testTarget(
-      name: "VMReportTests", dependencies: ["VMReport", "VMMapCore", "CCmark", "CLibXML2"]),
+      name: "VMReportTests",
+      dependencies: ["VMReport", "VMMapCore", "CCmark", "CLibXML2", "VMMapTestSupport"]),
     .testTarget(
       name: "VMMapCLITests",
       dependencies: ["VMMapCore", "VMReport", "VMExperiments", "VMMapTestSupport"]),

@@ -8,9 +8,10 @@ import VMMapCore
 /// so the Markdown shows the same text as the terminal view. Then one of two forms:
 /// - `.text`: ASCII punctuation is backslash-escaped (all but `, ; / ? % " '`, which mean nothing
 ///   in Markdown and would only clutter the source). Nothing can open
-///   emphasis, a link, an HTML tag, an entity, a heading or a list, and URL, `www.` and e-mail
-///   autolinks cannot form because `:`, `.` and `@` are escaped. (GitHub's `@mention`
-///   post-processing still sees an escaped `@`: use `.code` for names.) A space at either end
+///   emphasis, a link, an HTML tag, an entity, a heading or a list, and URL and `www.`
+///   autolinks cannot form because `:` and `.` are escaped. GitHub's reader (cmark-gfm) still
+///   autolinks an e-mail address through the escapes (`me\@host\.example`), and its
+///   post-processing sees `@mentions` and `:emoji:` in text: use `.code` for names. A space at either end
 ///   is written `&#32;`: leading spaces at the start of a line or list item would make an
 ///   indented code block (or be dropped), trailing ones before a line end a hard line break.
 /// - `.code`: a code span delimited by more backticks than the longest run inside, padded with a
