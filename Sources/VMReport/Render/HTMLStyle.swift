@@ -1,7 +1,8 @@
 /// The report page's one stylesheet, inline in its `<head>`: readable prose, wide tables that
 /// scroll sideways on screen, numbers right-aligned in tabular figures, light and dark (from
 /// `prefers-color-scheme`), and a print layout (black on white, table heads repeated on each
-/// page, rows and figures kept whole).
+/// page, rows and figures kept whole). Table cells keep their spaces (`pre-wrap`): a name is
+/// shown as it is, and a long one wraps anywhere rather than widening the page.
 enum HTMLStyle {
   static let css = """
     :root {
@@ -52,7 +53,7 @@ enum HTMLStyle {
     }
     hr { border: 0; border-top: 1px solid var(--border); margin: 2rem 0; }
     .table-scroll { overflow-x: auto; margin: 1rem 0 1.5rem; }
-    table { border-collapse: collapse; font-size: .875rem; }
+    table { border-collapse: collapse; font-size: .875rem; font-variant-numeric: tabular-nums; }
     caption {
       caption-side: bottom; text-align: left; color: var(--muted); font-size: .85rem;
       padding-top: .5rem; max-width: 48rem;
@@ -65,7 +66,7 @@ enum HTMLStyle {
       background: var(--surface); font-weight: 600; white-space: nowrap;
       border-bottom: 2px solid var(--border);
     }
-    td { overflow-wrap: anywhere; }
+    td { overflow-wrap: anywhere; white-space: pre-wrap; }
     tbody tr:nth-child(even) { background: var(--stripe); }
     .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
     figure.figure { margin: 1.5rem 0; }
