@@ -154,6 +154,8 @@ let allowedElements: Set<String> = [
       #expect(svg.elements("title").map(\.text) == ["Address space <demo>"])
       #expect(svg.elements("text").map(\.text) == ["heap & stack <here>"])
       #expect(svg.elements("rect").count == 2)
+      #expect(svg.attribute("role") == "img")
+      #expect(svg.attribute("aria-label") == "The address space <from> \\x1b[1mlow to high")
       #expect(
         figure.elements("figcaption").map(\.text) == [
           "The address space <from> \\x1b[1mlow to high"

@@ -28,7 +28,7 @@ extension HTMLFragmentBuilder {
   /// A mark's figure: `<figure class="figure">`, the checked `<svg>` (labelled with the figure's
   /// title for screen readers) and a `<figcaption>`.
   func figure(_ figure: ReportFigure) throws(VMMapError) -> String {
-    let svg = try InlineSVG.markup(figure)
+    let svg = try InlineSVG.markup(figure, labelled: true)
     let caption = serialize(element("figcaption", text: figure.title))
     return "<figure class=\"figure\">\n" + svg + "\n" + caption + "</figure>"
   }

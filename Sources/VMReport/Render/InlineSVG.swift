@@ -22,8 +22,12 @@ enum InlineSVG {
   ]
 
   /// The `<svg>` element of `figure`, checked and serialised as XML (inline SVG in HTML is
-  /// foreign content, where `<rect/>` closes itself).
-  static func markup(_ figure: ReportFigure) throws(VMMapError) -> String {
+  /// foreign content, where `<rect/>` closes itself). With `labelled`, the root also gets
+  /// `role="img"` and the figure's title as `aria-label` (made visible first), for screen
+  /// readers in the HTML page.
+  static func markup(_ figure: ReportFigure, labelled: Bool = false) throws(VMMapError)
+    -> String
+  {
     func failure(_ why: String) -> VMMapError {
       VMMapError(
         .internalError, what: "figure \(figure.name)", why: why,
@@ -47,7 +51,13 @@ enum InlineSVG {
     if document.pointee.intSubset != nil { throw failure("its SVG has a DOCTYPE") }
     guard let root = xmlDocGetRootElement(document) else { throw failure("its SVG is empty") }
     guard name(root) == "svg" else { throw failure("its root element is not <svg>") }
-    if let problem = check(root, isRoot: true) { throw failure(problem) }
+    if let problem = check(root) { throw failure(problem) }
+    if labelled {
+      withXMLChars("role") { k in withXMLChars("img") { v in _ = xmlSetProp(root, k, v) } }
+      withXMLChars("aria-label") { k in
+        withXMLChars(HTMLText.visible(figure.title)) { v in _ = xmlSetProp(root, k, v) }
+      }
+    }
     guard let buffer = xmlBufferCreate() else { throw failure("libxml2 is out of memory") }
     defer { xmlBufferFree(buffer) }
     xmlNodeDump(buffer, document, root, 0, 0)
@@ -56,7 +66,7 @@ enum InlineSVG {
   }
 
   /// The first reason `node` and its descendants are not allowed, or nil.
-  static func check(_ node: UnsafeMutablePointer<xmlNode>, isRoot: Bool = false) -> String? {
+  static func check(_ node: UnsafeMutablePointer<xmlNode>) -> String? {
     let element = name(node)
     guard let ns = node.pointee.ns, string(ns.pointee.href) == namespace else {
       return "<\(element)> is not in the SVG namespace"
