@@ -22,6 +22,8 @@ public enum ExperimentChild {
       switch experiment {
       case .fault(let type):
         output = try encode(try FaultExperiment.run(type))
+      case .snapshot(let pid):
+        output = try encode(try MapSnapshot.take(pid: pid))
       case .testSleep:
         // A grandchild in the same process group, which the parent must kill too.
         var pid: pid_t = 0
