@@ -57,7 +57,9 @@ let package = Package(
     .testTarget(
       name: "VMMapCoreTests", dependencies: ["VMMapCore", "VMExperiments", "VMMapTestSupport"],
       resources: [.copy("Fixtures")]),
-    .testTarget(name: "VMReportTests", dependencies: ["VMReport", "VMMapCore", "CCmark"]),
+    .testTarget(
+      name: "VMReportTests",
+      dependencies: ["VMReport", "VMMapCore", "CCmark", "CLibXML2", "VMMapTestSupport"]),
     .testTarget(
       name: "VMMapCLITests",
       dependencies: ["VMMapCore", "VMReport", "VMExperiments", "VMMapTestSupport"]),

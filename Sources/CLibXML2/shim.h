@@ -6,6 +6,7 @@
 #include <libxml/tree.h>
 #include <libxml/relaxng.h>
 #include <libxml/HTMLparser.h>
+#include <libxml/HTMLtree.h>
 #include <libxml/xmlsave.h>
 /* xmlFree is a mutable global function pointer, which Swift 6 rejects. */
 static inline void cxml_free(void *p) { xmlFree(p); }

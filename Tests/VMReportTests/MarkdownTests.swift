@@ -37,7 +37,8 @@ func htmlEscaped(_ s: String) -> String {
     ("a\\b", "a\\\\\\\\b", "`a\\\\b`"),
     ("\u{1b}[31m", "\\\\x1b\\[31m", "`\\x1b[31m`"),
     ("plain, text; /path?", "plain, text; /path?", "`plain, text; /path?`"),
-    (" spaced ", " spaced ", "`  spaced  `"),
+    (" spaced ", "&#32;spaced&#32;", "`  spaced  `"),
+    ("    four", "&#32;   four", "`    four`"),
     ("x``y", "x\\`\\`y", "```x``y```"),
   ])
   func escapes(input: String, text: String, code: String) {

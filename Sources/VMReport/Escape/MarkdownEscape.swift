@@ -8,9 +8,12 @@ import VMMapCore
 /// so the Markdown shows the same text as the terminal view. Then one of two forms:
 /// - `.text`: ASCII punctuation is backslash-escaped (all but `, ; / ? % " '`, which mean nothing
 ///   in Markdown and would only clutter the source). Nothing can open
-///   emphasis, a link, an HTML tag, an entity, a heading or a list, and URL, `www.` and e-mail
-///   autolinks cannot form because `:`, `.` and `@` are escaped. (GitHub's `@mention`
-///   post-processing still sees an escaped `@`: use `.code` for names.)
+///   emphasis, a link, an HTML tag, an entity, a heading or a list, and URL and `www.`
+///   autolinks cannot form because `:` and `.` are escaped. GitHub's reader (cmark-gfm) still
+///   autolinks an e-mail address through the escapes (`me\@host\.example`), and its
+///   post-processing sees `@mentions` and `:emoji:` in text: use `.code` for names. A space at either end
+///   is written `&#32;`: leading spaces at the start of a line or list item would make an
+///   indented code block (or be dropped), trailing ones before a line end a hard line break.
 /// - `.code`: a code span delimited by more backticks than the longest run inside, padded with a
 ///   space when the text starts or ends with a backtick. Inside a code span nothing is Markdown,
 ///   nothing autolinks, and GitHub does not look for mentions or issue references.
@@ -58,8 +61,13 @@ public enum MarkdownEscape {
 
   static func text(_ utf8: UnsafeBufferPointer<UInt8>) -> String {
     var out: [UInt8] = []
-    out.reserveCapacity(utf8.count + utf8.count / 4 + 4)
-    for b in utf8 {
+    out.reserveCapacity(utf8.count + utf8.count / 4 + 12)
+    let space = Array("&#32;".utf8)
+    for (k, b) in utf8.enumerated() {
+      if b == UInt8(ascii: " ") && (k == 0 || k == utf8.count - 1) {
+        out += space
+        continue
+      }
       if isPunctuation(b) { out.append(UInt8(ascii: "\\")) }
       out.append(b)
     }

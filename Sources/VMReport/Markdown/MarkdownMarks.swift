@@ -1,22 +1,13 @@
-/// The Markdown stage: expands the marks that templates leave for tables.
+/// The Markdown stage: expands the marks that templates leave for tables and figures.
 ///
-/// A mark is a fenced code block whose info string is `vmmap table=NAME` (DESIGN.md, "Rendering,
-/// safely"); its content is ignored. Each becomes a GitHub pipe table written by `table`, with a
-/// blank line after it so that the next paragraph does not join the table. Other fenced blocks
-/// (and any mark inside them) pass through unchanged, as do `vmmap figure=…` marks, which a
-/// later stage handles.
+/// A mark is a fenced code block whose info string is `vmmap table=NAME` or `vmmap figure=NAME`
+/// (DESIGN.md, "Rendering, safely"; `ReportMark`); its content is ignored. A table mark becomes
+/// a GitHub pipe table written by `table`, with a blank line after it so that the next
+/// paragraph does not join the table. With a `figure` writer, figure marks are expanded the same
+/// way (the report's Markdown stage); without one they pass through unchanged. Any other
+/// `vmmap` info string becomes a visible note. Other fenced blocks (and any mark inside them)
+/// pass through unchanged.
 enum MarkdownMarks {
-  /// The NAME of a table mark's info string, or nil.
-  static func tableName(info: Substring) -> Substring? {
-    let words = info.split(whereSeparator: { $0 == " " || $0 == "\t" })
-    guard words.first == "vmmap" else { return nil }
-    for word in words.dropFirst() where word.hasPrefix("table=") {
-      let name = word.dropFirst("table=".count)
-      return name.isEmpty ? nil : name
-    }
-    return nil
-  }
-
   /// An opening or closing code fence: its character, length and info string.
   static func fence(_ line: Substring) -> (char: Character, length: Int, info: Substring)? {
     var rest = line
@@ -33,47 +24,117 @@ enum MarkdownMarks {
     return (c, run.count, info)
   }
 
-  /// Writes `markdown` into `out` with every table mark expanded by `table`, which returns false
-  /// for a name it does not know (the mark then becomes a visible note).
-  static func expand(
+  /// Writes `markdown` into `out` with every table mark expanded by `table` and, when given,
+  /// every figure mark by `figure`; each returns false for a name it does not know (the mark
+  /// then becomes a visible note).
+  ///
+  /// A mark may sit in a list item or a block quote: its fence then follows a container prefix
+  /// (spaces, `>` markers), and every line written for it gets the same prefix, so the table or
+  /// image stays inside the container.
+  static func expand<Failure: Error>(
     _ markdown: String, into out: inout TextBuffer,
-    table: (Substring, inout TextBuffer) -> Bool
-  ) {
+    table: (Substring, inout TextBuffer) throws(Failure) -> Bool,
+    figure: ((Substring, inout TextBuffer) throws(Failure) -> Bool)? = nil
+  ) throws(Failure) {
     let lines = markdown.split(separator: "\n", omittingEmptySubsequences: false)
     var i = 0
     while i < lines.count {
       let line = lines[i]
-      guard let open = fence(line) else {
+      // An ordinary fence (not in a container) passes through whole, with any mark inside it;
+      // so does a figure mark when there is no figure stage.
+      if let open = fence(line),
+        ReportMark(info: open.info) == nil
+          || (figure == nil && MarkdownMarks.isFigure(ReportMark(info: open.info)))
+      {
+        let last = closingFence(lines, after: i, matching: open, prefix: "")
+        for k in i...last {
+          out.append(String(lines[k]))
+          if k + 1 < lines.count { out.newline() }
+        }
+        i = last + 1
+        continue
+      }
+      let prefix = containerPrefix(line)
+      guard let open = fence(line[prefix.endIndex...]), let mark = ReportMark(info: open.info)
+      else {
         out.append(String(line))
         if i + 1 < lines.count { out.newline() }
         i += 1
         continue
       }
-      // Find the closing fence (or the end of the document, as CommonMark does).
-      var close = i + 1
-      while close < lines.count {
-        if let f = fence(lines[close]), f.char == open.char, f.length >= open.length,
-          f.info.allSatisfy({ $0 == " " || $0 == "\t" })
-        {
-          break
+      let last = closingFence(lines, after: i, matching: open, prefix: prefix)
+      var expanded = TextBuffer(capacity: 4096)
+      switch mark {
+      case .table(let name):
+        if try !table(Substring(name), &expanded) {
+          expanded.append("*\\(no table named " + MarkdownEscape.escape(name) + "\\)*\n")
         }
-        close += 1
+      case .figure(let name):
+        if let figure, try !figure(Substring(name), &expanded) {
+          expanded.append("*\\(no figure named " + MarkdownEscape.escape(name) + "\\)*\n")
+        }
+      case .unknown(let info):
+        expanded.append(
+          "*\\(not a table or figure mark: " + MarkdownEscape.escape(info) + "\\)*\n")
       }
-      let last = min(close, lines.count - 1)
-      if let name = tableName(info: open.info) {
-        if !table(name, &out) {
-          out.append("*\\(no table named " + MarkdownEscape.escape(String(name)) + "\\)*\n")
-        }
-        // A pipe table ends at a blank line: make sure one follows.
-        if last + 1 < lines.count, !lines[last + 1].allSatisfy({ $0 == " " }) { out.newline() }
-      } else {
-        for k in i...last {
-          out.append(String(lines[k]))
-          if k + 1 < lines.count { out.newline() }
-        }
+      let body = expanded.bytes
+      var start = 0
+      while start < body.count {
+        let end = body[start...].firstIndex(of: UInt8(ascii: "\n")) ?? body.count
+        let text = String(decoding: body[start..<end], as: UTF8.self)
+        out.append(text.isEmpty ? trailingSpacesDropped(prefix) : String(prefix) + text)
+        out.newline()
+        start = end + 1
+      }
+      // A pipe table ends at a blank line: make sure one follows.
+      if last + 1 < lines.count, !isBlank(lines[last + 1]) {
+        out.append(trailingSpacesDropped(prefix))
+        out.newline()
       }
       i = last + 1
     }
+  }
+
+  static func isFigure(_ mark: ReportMark?) -> Bool {
+    if case .figure = mark { return true }
+    return false
+  }
+
+  /// The line of the fence that closes `open` (or the last line, as CommonMark ends an unclosed
+  /// block at the end of the document).
+  static func closingFence(
+    _ lines: [Substring], after i: Int,
+    matching open: (char: Character, length: Int, info: Substring), prefix: Substring
+  ) -> Int {
+    var close = i + 1
+    while close < lines.count {
+      let line = lines[close]
+      if line.hasPrefix(prefix) || prefix.allSatisfy({ $0 == " " }),
+        let f = fence(line.dropFirst(min(prefix.count, containerPrefix(line).count))),
+        f.char == open.char, f.length >= open.length,
+        f.info.allSatisfy({ $0 == " " || $0 == "\t" })
+      {
+        return close
+      }
+      close += 1
+    }
+    return lines.count - 1
+  }
+
+  /// The leading spaces and block-quote markers of a line (`  `, `> `, `> > `).
+  static func containerPrefix(_ line: Substring) -> Substring {
+    line.prefix { $0 == " " || $0 == ">" }
+  }
+
+  /// Empty, or only container markers: a blank line inside its container.
+  static func isBlank(_ line: Substring) -> Bool {
+    line.allSatisfy { $0 == " " || $0 == ">" || $0 == "\t" }
+  }
+
+  static func trailingSpacesDropped(_ s: Substring) -> String {
+    var s = s
+    while s.last == " " { s = s.dropLast() }
+    return String(s)
   }
 }
 

@@ -87,10 +87,10 @@ let svgRepositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponen
   .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
 /// What vmmap may write: the schema's elements and attributes, nothing else.
-let allowedElements: Set<String> = [
+let svgAllowedElements: Set<String> = [
   "svg", "title", "desc", "style", "g", "rect", "line", "polyline", "polygon", "circle", "text",
 ]
-let allowedAttributes: Set<String> = [
+let svgAllowedAttributes: Set<String> = [
   "viewBox", "width", "height", "role", "class", "x", "y", "rx", "x1", "y1", "x2", "y2",
   "points", "cx", "cy", "r",
 ]
@@ -102,10 +102,10 @@ func expectSafeStructure(_ svg: ParsedSVG, sourceLocation: SourceLocation = #_so
   #expect(svg.otherNodeTypes.isEmpty, sourceLocation: sourceLocation)
   for element in svg.elements {
     #expect(
-      allowedElements.contains(element.name), "\(element.name)", sourceLocation: sourceLocation)
+      svgAllowedElements.contains(element.name), "\(element.name)", sourceLocation: sourceLocation)
     #expect(element.namespace == svgNamespace, sourceLocation: sourceLocation)
     for key in element.attributes.keys {
-      #expect(allowedAttributes.contains(key), "\(key)", sourceLocation: sourceLocation)
+      #expect(svgAllowedAttributes.contains(key), "\(key)", sourceLocation: sourceLocation)
     }
   }
   let root = svg.children(of: svg.elements[0]).map(\.name)
