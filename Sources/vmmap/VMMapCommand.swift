@@ -17,6 +17,7 @@ struct VMMapCommand: ParsableCommand {
         vmmap --map 1234 --kind thread-stack,guard-page
         vmmap --detail 0x7ffd12345678 --pid 1234
         vmmap --fault write-readonly          make a fault in a child and explain it
+        vmmap --json --faults -- make -j2     run a command: its page faults, max RSS, times
         vmmap --smaps-file smaps.txt --json   a saved smaps file, as JSON
         vmmap --self --format md -o map.md    Markdown for a bug ticket
 
@@ -42,6 +43,20 @@ struct VMMapCommand: ParsableCommand {
       "Make a memory fault in a sandboxed child and explain it (all: every type).",
       valueName: "type"))
   var fault: FaultChoice?
+
+  @Option(
+    parsing: .remaining,
+    help: ArgumentHelp(
+      "Run CMD (no shell; everything after --faults is the command) and report its page faults, max RSS and times on stderr; exits with its status.",
+      valueName: "cmd"))
+  var faults: [String] = []
+
+  @Flag(
+    name: .customLong("no-ptrace"),
+    help:
+      "With --faults: do not trace the command; max RSS is then wait4's ru_maxrss, an upper bound that includes vmmap."
+  )
+  var noPtrace = false
 
   @Option(help: ArgumentHelp("The process for --detail (default: vmmap itself).", valueName: "pid"))
   var pid: String?
@@ -101,6 +116,11 @@ struct VMMapCommand: ParsableCommand {
   var color: ColorChoice = .auto
 
   func validate() throws {
+    if faultsGiven {
+      try validateFaults()
+      return
+    }
+    if noPtrace { throw ValidationError("--no-ptrace goes with --faults CMD") }
     if fault != nil {
       let others =
         selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil || mapsFile != nil
@@ -168,6 +188,10 @@ struct VMMapCommand: ParsableCommand {
 
     if let fault {
       try runFault(fault, style: style)
+      return
+    }
+    if faultsGiven {
+      try runFaults()
       return
     }
 
