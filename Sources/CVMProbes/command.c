@@ -190,7 +190,8 @@ int vmp_run_command(
   }
   run->pid = pid;
   g_command_pid = pid;
-  sigprocmask(SIG_SETMASK, &old_mask, 0);
+  /* Unblocked while waiting even if vmmap inherited them blocked: forwarding must work. */
+  sigprocmask(SIG_UNBLOCK, &forwarded, 0);
 
   if (use_ptrace) {
     long options = PTRACE_O_TRACEEXIT | PTRACE_O_TRACEEXEC | PTRACE_O_TRACECLONE |
@@ -228,7 +229,9 @@ int vmp_run_command(
     }
   }
   run->wall_ns = monotonic_ns() - start;
+  sigprocmask(SIG_BLOCK, &forwarded, 0);
   g_command_pid = 0;
+  sigprocmask(SIG_SETMASK, &old_mask, 0);
 
   /* The child wrote errno here if execve failed; end of file means it succeeded. */
   int exec_errno = 0;
