@@ -147,4 +147,7 @@ public struct Tracing: Codable, Hashable, Sendable {
   /// Exit stops seen: one per thread that exited on its own, none for a thread killed with
   /// its group.
   public var exitStops: Int
+  /// Programs the command itself executed after its own start (`env CMD`, `exec` in a
+  /// script). VmHWM is then the last program's peak: an earlier one's is only in ru_maxrss.
+  public var laterExecs: Int
 }

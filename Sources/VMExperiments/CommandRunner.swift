@@ -54,7 +54,7 @@ public enum CommandRunner {
             + "(a seccomp filter, Yama's ptrace_scope or a container's policy may forbid ptrace)"
           : "not asked for (--no-ptrace)",
       threadsStarted: Int(r.threads_started), signalsRelayed: Int(r.signals_relayed),
-      exitStops: Int(r.exit_stops))
+      exitStops: Int(r.exit_stops), laterExecs: max(Int(r.exec_stops) - 1, 0))
 
     let exitStatus = Self.bytes(of: r.exit_status, count: r.exit_status_len)
     let exitStat = Self.bytes(of: r.exit_stat, count: r.exit_stat_len)

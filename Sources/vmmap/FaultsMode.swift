@@ -158,6 +158,12 @@ struct CommandFaultsTextRenderer {
       add(
         "", "(wait4's ru_maxrss says \(carried): the kernel carries the starter's peak across exec)"
       )
+      if r.tracing.laterExecs > 0 {
+        let n = r.tracing.laterExecs
+        add(
+          "",
+          "it ran \(n) more program\(n == 1 ? "" : "s") by exec: this is the last one's peak")
+      }
     case .rusage:
       add(
         "Max RSS:",

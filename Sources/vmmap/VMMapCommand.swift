@@ -17,7 +17,7 @@ struct VMMapCommand: ParsableCommand {
         vmmap --map 1234 --kind thread-stack,guard-page
         vmmap --detail 0x7ffd12345678 --pid 1234
         vmmap --fault write-readonly          make a fault in a child and explain it
-        vmmap --json --faults -- make -j2     run a command: its page faults, max RSS, times
+        vmmap --faults -- make -j2            a command's page faults, max RSS, times
         vmmap --smaps-file smaps.txt --json   a saved smaps file, as JSON
         vmmap --self --format md -o map.md    Markdown for a bug ticket
 

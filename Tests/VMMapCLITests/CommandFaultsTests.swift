@@ -141,6 +141,17 @@ import VMMapTestSupport
     #expect(hwm >= 64 * Self.mib && hwm < 72 * Self.mib, "\(hwm)")
   }
 
+  /// `env CMD` execs CMD: the exec after vmmap's own is counted, and the peak is CMD's.
+  @Test func commandThatExecsAgain() throws {
+    let r = try vmmap("--json", "--faults", "env", try Programs.touch(), "16")
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(Self.json(r, "tracing", "laterExecs") as? Int == 1)
+    let hwm = try #require(Self.uint(Self.json(r, "maxRSS", "bytes")))
+    #expect(hwm >= 16 * Self.mib && hwm < 24 * Self.mib, "\(hwm)")
+    let text = try vmmap("--faults", "env", try Programs.touch(), "1")
+    #expect(text.stderr.contains("it ran 1 more program by exec: this is the last one's peak"))
+  }
+
   @Test func jsonValidatesAgainstTheSchema() throws {
     let touch = try Programs.touch()
     let dir = try Programs.directory()
