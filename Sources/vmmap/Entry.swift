@@ -39,6 +39,9 @@ enum Entry {
     } catch let error as VMMapError {
       reportError(error)
       exit(error.exitCode)
+    } catch let code as ExitCode {
+      // A status decided after the message was written (several PIDs, --faults' command).
+      exit(code.rawValue)
     } catch {
       // --help and --version print as ArgumentParser renders them; usage errors become one
       // line, as every vmmap error is, with ArgumentParser's status (64).

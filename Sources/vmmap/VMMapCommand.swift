@@ -18,6 +18,7 @@ struct VMMapCommand: ParsableCommand {
         vmmap --detail 0x7ffd12345678 --pid 1234
         vmmap --fault write-readonly          make a fault in a child and explain it
         vmmap --cow                           fork, write one page, watch it being copied
+        vmmap --faults -- make -j2            a command's page faults, max RSS, times
         vmmap --smaps-file smaps.txt --json   a saved smaps file, as JSON
         vmmap --self --format md -o map.md    Markdown for a bug ticket
 
@@ -50,6 +51,19 @@ struct VMMapCommand: ParsableCommand {
       "Copy-on-write, shown from the kernel: fill a private region, fork, let the child write one page (in a sandboxed child)."
   )
   var cow = false
+  @Option(
+    parsing: .remaining,
+    help: ArgumentHelp(
+      "Run CMD (no shell; everything after --faults is the command) and report its page faults, max RSS and times on stderr; exits with its status.",
+      valueName: "cmd"))
+  var faults: [String] = []
+
+  @Flag(
+    name: .customLong("no-ptrace"),
+    help:
+      "With --faults: do not trace the command; max RSS is then wait4's ru_maxrss, an upper bound that includes vmmap."
+  )
+  var noPtrace = false
 
   @Option(help: ArgumentHelp("The process for --detail (default: vmmap itself).", valueName: "pid"))
   var pid: String?
@@ -113,11 +127,16 @@ struct VMMapCommand: ParsableCommand {
       let others =
         fault != nil || selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil
         || mapsFile != nil || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil
-        || top != nil
+        || top != nil || faultsGiven
       if others { throw ValidationError("--cow goes alone (with --json or --format)") }
       if effectiveFormat == .md { throw ValidationError("--cow renders as text or json, not md") }
       return
     }
+    if faultsGiven {
+      try validateFaults()
+      return
+    }
+    if noPtrace { throw ValidationError("--no-ptrace goes with --faults CMD") }
     if fault != nil {
       let others =
         selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil || mapsFile != nil
@@ -174,11 +193,11 @@ struct VMMapCommand: ParsableCommand {
   func run() throws {
     let modes = [
       selfMap, !mapPIDs.isEmpty, detail != nil, mapsFile != nil, smapsFile != nil, fault != nil,
-      cow,
+      cow, faultsGiven,
     ]
     if !modes.contains(true) {
       throw ValidationError(
-        "say what to show: --self, --map PID, --detail ADDR, --maps-file F, --smaps-file F, --fault TYPE, --cow, or report"
+        "say what to show: --self, --map PID, --detail ADDR, --maps-file F, --smaps-file F, --fault TYPE, --cow, --faults CMD, or report"
       )
     }
     let selection = RegionSelection(kinds: try kinds(), sort: sort, top: top)
@@ -193,6 +212,10 @@ struct VMMapCommand: ParsableCommand {
     }
     if cow {
       try runCow(style: style)
+      return
+    }
+    if faultsGiven {
+      try runFaults()
       return
     }
 

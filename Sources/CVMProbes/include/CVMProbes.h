@@ -211,4 +211,45 @@ void vmp_cow_release(struct vmp_cow *_Nonnull cow);
 /// Returns 0 or -errno.
 int vmp_set_parent_death_signal(int sig);
 
+/* ---- Running a measured command (`vmmap --faults CMD`). ---- */
+
+#include <sys/resource.h>
+
+struct vmp_command_run {
+  /* In: trace the command (PTRACE_SEIZE before its exec) to read it at its exit stop. */
+  int use_ptrace;
+  /* Out. */
+  int pid;
+  int status;              /* wait status of the command (thread-group leader) */
+  struct rusage usage;     /* wait4's: the command and its reaped children */
+  long long wall_ns;       /* fork to reap, CLOCK_MONOTONIC */
+  int exec_errno;          /* 0 when execve succeeded */
+  int traced;              /* 1 when PTRACE_SEIZE succeeded */
+  int ptrace_errno;        /* errno of PTRACE_SEIZE; -1 when not asked for, 0 when traced */
+  int wait_errno;
+  int exit_stops;          /* PTRACE_EVENT_EXIT stops seen (one per traced thread) */
+  int exit_stop_tid;       /* the task of the last one */
+  int exec_stops;
+  int threads_started;     /* PTRACE_EVENT_CLONE stops: threads the command started */
+  int signals_relayed;     /* signal-delivery stops whose signal was delivered */
+  /* /proc/TID/status and /proc/TID/stat read at the last exit stop, and stat at the
+   * first exec stop (the counters before the command's first instruction). */
+  size_t exit_status_len;
+  size_t exit_stat_len;
+  size_t exec_stat_len;
+  char exit_status[4096];
+  char exit_stat[1024];
+  char exec_stat[1024];
+};
+
+/// Runs `path` with `argv` and `envp` in a forked child (no shell) and waits for it: with
+/// `run->use_ptrace`, the child is seized before its exec (PTRACE_O_TRACEEXIT, TRACEEXEC,
+/// TRACECLONE, EXITKILL), every signal-delivery stop is relayed with its signal, group-stops
+/// are kept with PTRACE_LISTEN, and at each exit stop the task's status and stat are read.
+/// While it waits, SIGINT and SIGQUIT are ignored (the terminal sends them to the command)
+/// and SIGTERM and SIGHUP are forwarded to the command. Returns 0 (the run is filled in,
+/// whatever the command did) or -errno when it could not be started or waited for.
+int vmp_run_command(const char *_Nonnull path, char *_Nullable const *_Nonnull argv,
+                    char *_Nullable const *_Nonnull envp, struct vmp_command_run *_Nonnull run);
+
 #endif

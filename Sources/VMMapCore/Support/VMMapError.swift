@@ -20,6 +20,10 @@ public struct VMMapError: Error, Hashable, Sendable, CustomStringConvertible {
     case exitedDuringRead
     /// Permission denied: 77.
     case permissionDenied
+    /// `--faults CMD`: the command was found but cannot be executed: 126 (as a shell says).
+    case commandNotExecutable
+    /// `--faults CMD`: no such command: 127 (as a shell says).
+    case commandNotFound
   }
 
   public var code: Code
@@ -49,6 +53,8 @@ public struct VMMapError: Error, Hashable, Sendable, CustomStringConvertible {
     case .ioError: 74
     case .exitedDuringRead: 75
     case .permissionDenied: 77
+    case .commandNotExecutable: 126
+    case .commandNotFound: 127
     }
   }
 
