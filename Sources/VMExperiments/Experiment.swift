@@ -2,6 +2,8 @@
 public enum Experiment: Hashable, Sendable {
   /// `vmmap --fault TYPE`: make one fault and report it.
   case fault(FaultType)
+  /// `vmmap --demand`: map a region, touch every page, count the faults.
+  case demand(DemandOptions)
   /// For the runner's tests only, all harmless: sleeps past a one-second timeout (with a
   /// `/bin/sleep` grandchild in its process group); kills itself
   /// with SIGSEGV outside any probe; writes something that is not JSON.
@@ -11,13 +13,30 @@ public enum Experiment: Hashable, Sendable {
   public var name: String {
     switch self {
     case .fault(let type): "fault-\(type.rawValue)"
+    case .demand: "demand"
     case .testSleep: "test-sleep"
     case .testCrash: "test-crash"
     case .testGarbage: "test-garbage"
     }
   }
 
-  var arguments: [String] { [] }
+  var arguments: [String] {
+    switch self {
+    case .demand(let options): options.arguments
+    default: []
+    }
+  }
+
+  /// The experiment for a child's command line: its name and the arguments after it.
+  public init?(name: String, arguments: [String]) {
+    if name == "demand" {
+      guard let options = DemandOptions(arguments: arguments) else { return nil }
+      self = .demand(options)
+      return
+    }
+    guard arguments.isEmpty else { return nil }
+    self.init(name: name)
+  }
 
   /// The experiment for a child's command-line name.
   public init?(name: String) {
@@ -40,6 +59,15 @@ public enum Experiment: Hashable, Sendable {
     switch self {
     case .fault:
       SandboxLimits(addressSpace: 1 << 30, cpuSeconds: 5, wallTimeout: .seconds(10))
+    case .demand(let options):
+      // The runtime's 1 GiB, the region with its 2 MiB alignment slack and guard pages, and
+      // (--file) a 1 MiB write buffer. An anonymous fault costs about a microsecond of CPU;
+      // a dropped file page costs one 4 KiB disk read. So 10 s of CPU plus 1 s per 64 MiB,
+      // and 30 s of wall time plus 1 s per 16 MiB (4,096 reads a second, a slow SSD).
+      SandboxLimits(
+        addressSpace: (1 << 30) + options.size + (8 << 20),
+        cpuSeconds: 10 + options.size / (64 << 20),
+        wallTimeout: .seconds(30 + Int64(options.size / (16 << 20))))
     case .testSleep:
       SandboxLimits(addressSpace: 1 << 30, cpuSeconds: 5, wallTimeout: .seconds(1))
     case .testCrash, .testGarbage:

@@ -9,8 +9,10 @@ public enum ExperimentChild {
   public static func main(arguments: [String]) -> Never {
     // Die with the parent, however it ends.
     _ = vmp_set_parent_death_signal(SIGKILL)
-    guard let name = arguments.first, let experiment = Experiment(name: name) else {
-      fail("unknown experiment '\(arguments.first ?? "")'")
+    guard let name = arguments.first,
+      let experiment = Experiment(name: name, arguments: Array(arguments.dropFirst()))
+    else {
+      fail("unknown experiment '\(arguments.joined(separator: " "))'")
     }
     let limits = experiment.limits
     setLimit(RLIMIT_CORE, soft: 0, hard: 0)
@@ -22,6 +24,8 @@ public enum ExperimentChild {
       switch experiment {
       case .fault(let type):
         output = try encode(try FaultExperiment.run(type))
+      case .demand(let options):
+        output = try encode(try DemandExperiment.run(options, progressFD: progressFD))
       case .testSleep:
         // A grandchild in the same process group, which the parent must kill too.
         var pid: pid_t = 0
@@ -49,6 +53,15 @@ public enum ExperimentChild {
       written += n
     }
     exit(0)
+  }
+
+  /// The descriptor the parent reads progress from (`Sandbox.run(…, progress:)` sets
+  /// `VMMAP_PROGRESS_FD`), or nil.
+  static var progressFD: Int32? {
+    guard let text = getenv(Sandbox.progressVariable), let fd = Int32(String(cString: text)),
+      fd > 2, fcntl(fd, F_GETFD) >= 0
+    else { return nil }
+    return fd
   }
 
   static func encode<T: Encodable>(_ value: T) throws -> Data {

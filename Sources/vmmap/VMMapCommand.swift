@@ -17,6 +17,7 @@ struct VMMapCommand: ParsableCommand {
         vmmap --map 1234 --kind thread-stack,guard-page
         vmmap --detail 0x7ffd12345678 --pid 1234
         vmmap --fault write-readonly          make a fault in a child and explain it
+        vmmap --demand --size 64M --thp       demand paging, counted fault by fault
         vmmap --smaps-file smaps.txt --json   a saved smaps file, as JSON
         vmmap --self --format md -o map.md    Markdown for a bug ticket
 
@@ -42,6 +43,33 @@ struct VMMapCommand: ParsableCommand {
       "Make a memory fault in a sandboxed child and explain it (all: every type).",
       valueName: "type"))
   var fault: FaultChoice?
+
+  @Flag(
+    help:
+      "Demand paging: mmap a region in a sandboxed child, touch every page, count the faults.")
+  var demand = false
+
+  @Option(
+    name: .customLong("size"),
+    help: ArgumentHelp(
+      "--demand's region: 100M or 100MiB (MiB), 100MB (10^6 bytes), 4K… (default 100M).",
+      valueName: "size"))
+  var demandSize: String?
+
+  @Flag(
+    name: .customLong("thp"),
+    help: "--demand with madvise(MADV_HUGEPAGE): 2 MiB transparent huge pages, a fault each.")
+  var demandTHP = false
+
+  @Flag(
+    name: .customLong("read"),
+    help: "--demand reads each page instead of writing it: every page maps the zero page.")
+  var demandRead = false
+
+  @Flag(
+    name: .customLong("file"),
+    help: "--demand on a file dropped from the page cache: major faults.")
+  var demandFile = false
 
   @Option(help: ArgumentHelp("The process for --detail (default: vmmap itself).", valueName: "pid"))
   var pid: String?
@@ -101,6 +129,31 @@ struct VMMapCommand: ParsableCommand {
   var color: ColorChoice = .auto
 
   func validate() throws {
+    if demand {
+      let others =
+        fault != nil || selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil
+        || mapsFile != nil || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil
+        || top != nil
+      if others {
+        throw ValidationError(
+          "--demand goes alone (with --size, --thp, --read, --file, --json or --format)")
+      }
+      if effectiveFormat == .md {
+        throw ValidationError("--demand renders as text or json, not md")
+      }
+      if demandTHP && demandFile {
+        throw ValidationError(
+          "--thp is for anonymous memory: a file mapping gets no transparent huge pages here (drop --thp or --file)"
+        )
+      }
+      if json && format != nil && format != .json {
+        throw ValidationError("--json contradicts --format \(format!)")
+      }
+      return
+    }
+    if demandSize != nil || demandTHP || demandRead || demandFile {
+      throw ValidationError("--size, --thp, --read and --file go with --demand")
+    }
     if fault != nil {
       let others =
         selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil || mapsFile != nil
@@ -168,6 +221,11 @@ struct VMMapCommand: ParsableCommand {
 
     if let fault {
       try runFault(fault, style: style)
+      return
+    }
+
+    if demand {
+      try runDemand(style: style)
       return
     }
 

@@ -167,4 +167,15 @@ void vmp_fault_cleanup(struct vmp_fault *_Nonnull fault);
 /// Returns 0 or -errno.
 int vmp_set_parent_death_signal(int sig);
 
+/* ---- Demand paging (`vmmap --demand`): the touch loop, in C for volatile accesses. ---- */
+
+/// Touches the first byte of `count` pages of `page_size` bytes from `base`: writes 1 when
+/// `write` is non-zero, otherwise reads. Every access is volatile, so none is optimised away.
+/// Returns the sum of the bytes read (0 for writes).
+unsigned long vmp_touch_pages(volatile unsigned char *_Nonnull base, size_t page_size,
+                              size_t count, int write);
+/// statfs(2)'s f_type (the filesystem's magic number) for `path`, or -errno.
+/// (Glibc's Swift module leaves out <sys/statfs.h>.)
+long long vmp_filesystem_type(const char *_Nonnull path);
+
 #endif
