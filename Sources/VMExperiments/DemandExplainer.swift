@@ -92,6 +92,16 @@ struct DemandExplainer {
         : "the kernel mapped the 4 KiB zero page instead of the huge one"
       return "\(why). " + zeroPageTouch(huge: false)
     }
+    let defrag =
+      "defrag: \(thp.defrag ?? "?"); a huge page needs \(perHuge) contiguous free frames, and the allocator did not find or make them"
+    if f.hugeExtents == 0 {
+      return
+        "The region is smaller than one aligned \(SizeText.iec(thp.hugePageSize)) extent, so no huge page fits: \(thousands(f.minor)) minor faults for \(pages) pages of 4 KiB."
+    }
+    if f.hugeMappings == 0 {
+      return
+        "MADV_HUGEPAGE asked for huge pages, but the kernel gave none of the \(thousands(f.hugeExtents)) the region could hold (AnonHugePages \(after.region.anonHugePages / 1024) kB): every 4 KiB page faulted on its own, \(thousands(f.minor)) minor faults for \(pages) pages (\(defrag))."
+    }
     var s =
       "With MADV_HUGEPAGE and THP in \(thp.enabled ?? "?") mode, the first write in each 2 MiB extent faulted once and the kernel mapped a whole \(SizeText.iec(thp.hugePageSize)) huge page with one PMD entry (no page table below it): \(thousands(f.minor)) minor faults for \(pages) base pages, \(thousands(f.hugeMappings)) huge pages. smaps says AnonHugePages \(SizeText.iec(after.region.anonHugePages))"
     if let t = after.region.thpPages, let heads = after.region.compoundHeads {
@@ -102,7 +112,7 @@ struct DemandExplainer {
     if f.hugeMappings < f.hugeExtents {
       let small = report.pages - f.hugeMappings * perHuge
       s +=
-        " The kernel gave \(thousands(f.hugeMappings)) of the \(thousands(f.hugeExtents)) huge pages the region could hold: the other \(thousands(small)) pages came as 4 KiB pages, one fault each (defrag: \(thp.defrag ?? "?"); a huge page needs \(perHuge) contiguous free frames, and the allocator did not find or make them)."
+        " The kernel gave \(thousands(f.hugeMappings)) of the \(thousands(f.hugeExtents)) huge pages the region could hold: the other \(thousands(small)) pages came as 4 KiB pages, one fault each (\(defrag))."
     } else if report.pages > f.hugeExtents * perHuge {
       s +=
         " The last \(thousands(report.pages - f.hugeExtents * perHuge)) pages do not fill a 2 MiB extent: 4 KiB pages, one fault each."
@@ -117,12 +127,17 @@ struct DemandExplainer {
 
   func fileTouch() -> String {
     let fs = report.file?.filesystem ?? "disk"
+    let left = report.file?.cachedAfterDrop ?? 0
+    let cache =
+      left == 0
+      ? "No page was in the page cache"
+      : "\(thousands(left)) pages stayed in the page cache (a minor fault each); for the others"
     if o.read {
       return
-        "No page was in the page cache, so each first read was a major fault: the kernel allocated a page-cache page, read 4 KiB from \(fs) and put the process to sleep until the I/O completed, then mapped the page: \(thousands(f.major)) major and \(thousands(f.minor)) minor faults for \(pages) pages. The pages are clean file pages: Rss grows as RssFile, and the kernel can drop them again without writing anything."
+        "\(cache), so each first read was a major fault: the kernel allocated a page-cache page, read 4 KiB from \(fs) and put the process to sleep until the I/O completed, then mapped the page: \(thousands(f.major)) major and \(thousands(f.minor)) minor faults for \(pages) pages. The pages are clean file pages: Rss grows as RssFile, and the kernel can drop them again without writing anything."
     }
     return
-      "The mapping is private, so each first write was a major fault that read the page from \(fs) (the cache was empty) and, in the same fault, copied it into a new private anonymous page (copy-on-write): \(thousands(f.major)) major and \(thousands(f.minor)) minor faults for \(pages) pages. Rss grows as Anonymous (Private_Dirty); the page-cache copy stays unmapped."
+      "\(cache), and the mapping is private, so each first write was a major fault that read the page from \(fs) and, in the same fault, copied it into a new private anonymous page (copy-on-write): \(thousands(f.major)) major and \(thousands(f.minor)) minor faults for \(pages) pages. Rss grows as Anonymous (Private_Dirty); the page-cache copy stays unmapped."
   }
 
   func surplus() -> String {

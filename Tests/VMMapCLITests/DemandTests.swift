@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+@testable import VMExperiments
 import VMMapTestSupport
 
 /// `vmmap --demand`: the experiment runs for real in a sandboxed child; the tests check the
@@ -272,5 +273,58 @@ import VMMapTestSupport
       #expect(check.status == 0, "\(arguments): \(check.stderr)")
       #expect(check.text == "valid\n")
     }
+  }
+}
+
+/// The experiment driven as a library: the parent's own view of the child (wait4's rusage)
+/// as an independent check, the progress channel, and the explanation of a THP shortfall.
+@Suite struct DemandSandboxTests {
+  @Test func childUsageCoversTheFaultsItReported() throws {
+    let options = DemandOptions(size: 32 << 20)
+    var progress: [UInt8] = []
+    let run = try Sandbox.run(
+      .demand(options), as: DemandReport.self, executable: vmmapBinary,
+      progress: { progress += $0 })
+    guard case .finished(let report) = run.outcome else {
+      Issue.record("expected a report, got \(run.outcome)")
+      return
+    }
+    // wait4 counts every fault of the child's life: at least those it counted up to the end
+    // of the touch, and no fewer than the touch's own.
+    let usage = try #require(run.usage)
+    #expect(usage.minorFaults >= report.after.faults.minor)
+    #expect(usage.minorFaults - report.before.faults.minor >= report.faults.minor)
+    #expect(report.faults.minor >= report.pages)
+    // Progress arrived as `done total` lines, ending with every page.
+    let lines = String(decoding: progress, as: UTF8.self).split(separator: "\n")
+    #expect(lines.count == 32)
+    #expect(lines.last == "\(report.pages) \(report.pages)")
+  }
+
+  @Test func fewerHugePagesThanAskedIsSaid() throws {
+    let run = try Sandbox.run(
+      .demand(DemandOptions(size: 8 << 20, hugePages: true)), as: DemandReport.self,
+      executable: vmmapBinary)
+    guard case .finished(var report) = run.outcome else {
+      Issue.record("expected a report, got \(run.outcome)")
+      return
+    }
+    // As if the kernel had granted one huge page of the four: 512 base pages in one fault,
+    // 1,536 in their own.
+    report.options.read = false
+    report.thp.enabled = "madvise"
+    report.thp.advice = "MADV_HUGEPAGE"
+    report.after.region.anonHugePages = 2 << 20
+    report.faults.hugeMappings = 1
+    report.faults.hugeExtents = 4
+    let text = DemandExplainer(report: report).explanation().joined(separator: " ")
+    #expect(
+      text.contains(
+        "The kernel gave 1 of the 4 huge pages the region could hold: the other 1,536 pages came as 4 KiB pages, one fault each"
+      ))
+    report.after.region.anonHugePages = 0
+    report.faults.hugeMappings = 0
+    let none = DemandExplainer(report: report).explanation().joined(separator: " ")
+    #expect(none.contains("but the kernel gave none of the 4 the region could hold"))
   }
 }
