@@ -121,7 +121,9 @@ struct DemandTextRenderer {
       style.bold("Step 1:")
         + " mmap \(SizeFormat.iec(r.size)) without touching it (\(thousands(r.pages)) pages of \(SizeFormat.iec(r.pageSize)))"
     )
-    for step in r.setup { out.append("  - " + TerminalEscape.escape(step)) }
+    for step in r.setup {
+      out += wrap(TerminalEscape.escape(step), width: 96, first: "  - ", rest: "    ")
+    }
     out.append("  Region: \(r.before.region.start)-\(r.before.region.end)")
     out.append("")
     out.append(style.bold("Step 2:") + " the new region before any access")
