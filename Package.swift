@@ -17,9 +17,11 @@ let package = Package(
     .target(name: "CVMProbes"),
     .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
     .systemLibrary(name: "CCmark", pkgConfig: "libcmark", providers: [.apt(["libcmark-dev"])]),
+    // zlib, to read /proc/config.gz (the kernel configuration a report lists).
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
     // read: procfs and ELF readers, byte-level parsers, classification, models.
-    .target(name: "VMMapCore", dependencies: ["CVMProbes"]),
+    .target(name: "VMMapCore", dependencies: ["CVMProbes", "CZlib"]),
     // experiment: sandboxed children (and the specimen process).
     .target(name: "VMExperiments", dependencies: ["VMMapCore", "CVMProbes"]),
     // The Markdown templates (templates/*.mustache), embedded as string literals at build time by
@@ -34,7 +36,7 @@ let package = Package(
     .target(
       name: "VMReport",
       dependencies: [
-        "VMMapCore", "CLibXML2", "CCmark", "VMMapTemplates",
+        "VMMapCore", "VMExperiments", "CLibXML2", "CCmark", "VMMapTemplates",
         .product(name: "Mustache", package: "swift-mustache"),
       ]),
 
@@ -50,10 +52,10 @@ let package = Package(
 
     // Shared by the test targets: the specimen, idle processes, running vmmap.
     .target(
-      name: "VMMapTestSupport", dependencies: ["VMMapCore", "CVMProbes"],
+      name: "VMMapTestSupport", dependencies: ["VMMapCore", "VMExperiments", "CVMProbes"],
       path: "Tests/VMMapTestSupport"),
     .testTarget(
-      name: "VMMapCoreTests", dependencies: ["VMMapCore", "VMMapTestSupport"],
+      name: "VMMapCoreTests", dependencies: ["VMMapCore", "VMExperiments", "VMMapTestSupport"],
       resources: [.copy("Fixtures")]),
     .testTarget(name: "VMReportTests", dependencies: ["VMReport", "VMMapCore", "CCmark"]),
     .testTarget(

@@ -43,7 +43,11 @@ public enum ChildOutcome<Result: Sendable>: Sendable {
   /// The last line of the child's standard error, for the one-line message.
   static func tail(_ stderr: String) -> String {
     let lines = stderr.split(separator: "\n").map { $0.trimmingSpaces() }.filter { !$0.isEmpty }
-    guard let last = lines.last else { return "" }
+    guard var last = lines.last else { return "" }
+    // The child's own prefix says nothing the message does not.
+    if last.hasPrefix("vmmap __experiment: ") {
+      last = last.dropFirst("vmmap __experiment: ".count)
+    }
     return ": " + String(last.prefix(300))
   }
 }

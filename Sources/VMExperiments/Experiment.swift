@@ -4,6 +4,8 @@ public enum Experiment: Hashable, Sendable {
   case fault(FaultType)
   /// `vmmap --demand`: map a region, touch every page, count the faults.
   case demand(DemandOptions)
+  /// A report's snapshot of process PID: its map, classification, counters and residency.
+  case snapshot(pid: Int32)
   /// For the runner's tests only, all harmless: sleeps past a one-second timeout (with a
   /// `/bin/sleep` grandchild in its process group); kills itself
   /// with SIGSEGV outside any probe; writes something that is not JSON.
@@ -14,6 +16,7 @@ public enum Experiment: Hashable, Sendable {
     switch self {
     case .fault(let type): "fault-\(type.rawValue)"
     case .demand: "demand"
+    case .snapshot(let pid): "snapshot-\(pid)"
     case .testSleep: "test-sleep"
     case .testCrash: "test-crash"
     case .testGarbage: "test-garbage"
@@ -44,6 +47,10 @@ public enum Experiment: Hashable, Sendable {
       self = .fault(type)
       return
     }
+    if name.hasPrefix("snapshot-"), let pid = Int32(name.dropFirst(9)), pid > 0 {
+      self = .snapshot(pid: pid)
+      return
+    }
     switch name {
     case "test-sleep": self = .testSleep
     case "test-crash": self = .testCrash
@@ -68,6 +75,9 @@ public enum Experiment: Hashable, Sendable {
         addressSpace: (1 << 30) + options.size + (8 << 20),
         cpuSeconds: 10 + options.size / (64 << 20),
         wallTimeout: .seconds(30 + Int64(options.size / (16 << 20))))
+    case .snapshot:
+      // A 60,000-region map: the smaps text streams through, the model holds ~30 MB.
+      SandboxLimits(addressSpace: 4 << 30, cpuSeconds: 30, wallTimeout: .seconds(60))
     case .testSleep:
       SandboxLimits(addressSpace: 1 << 30, cpuSeconds: 5, wallTimeout: .seconds(1))
     case .testCrash, .testGarbage:

@@ -26,6 +26,8 @@ public enum ExperimentChild {
         output = try encode(try FaultExperiment.run(type))
       case .demand(let options):
         output = try encode(try DemandExperiment.run(options, progressFD: progressFD))
+      case .snapshot(let pid):
+        output = try encode(try MapSnapshot.take(pid: pid))
       case .testSleep:
         // A grandchild in the same process group, which the parent must kill too.
         var pid: pid_t = 0

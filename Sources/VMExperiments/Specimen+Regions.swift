@@ -6,6 +6,8 @@ import VMMapCore
 struct RegionMaker {
   private var directory = ""
   private var files: [String] = []
+  private var hostileFiles: [[UInt8]] = []
+  private var hostileDirectories: [String] = []
   private let page = 4096
 
   /// Prints one `REGION` line.
@@ -49,7 +51,20 @@ struct RegionMaker {
     UInt64(UInt(bitPattern: p))
   }
 
-  mutating func makeAll() {
+  /// The names `--hostile` maps files and memfds under: markup, Markdown, control characters,
+  /// bidi overrides and invalid UTF-8 (any byte but `/` and NUL can name a file).
+  public static let hostileNames: [[UInt8]] = [
+    Array("<script>alert(1)</script>".utf8), Array("](javascript:alert(1))".utf8),
+    Array("| a | b |".utf8), Array("`code`".utf8), Array("**bold**".utf8),
+    Array("\u{1b}[31mred\u{1b}[0m".utf8), [0x69, 0x6e, 0xff, 0xfe, 0x76, 0x61, 0x6c, 0x69, 0x64],
+    Array("rtl\u{202e}txt.exe".utf8), Array("]]><!--&amp;&#60;{{x}}".utf8),
+    Array("<svg onload=alert(1)>".utf8), Array("[x](http://example.com)<img src=x>".utf8),
+    Array("\u{85}c1\u{9b}csi\u{7f}del".utf8), Array("zero\u{200b}width\u{200d}join".utf8),
+    Array("tab\there\rreturn".utf8),
+  ]
+
+  mutating func makeAll(hostile: Bool = false) {
+    defer { if hostile { makeHostile() } }
     makeDirectory()
     makeProgramRegions()
     // The thread first: its stack must not touch the big malloc block (they would merge).
@@ -195,9 +210,73 @@ struct RegionMaker {
     }
   }
 
+  /// Maps a page of a file under each hostile name, a memfd under each, and one file whose
+  /// path is about 4,000 bytes long (nested directories of 200-byte names).
+  private mutating func makeHostile() {
+    for (i, name) in Self.hostileNames.enumerated() {
+      let path = directory + "/" + String(decoding: name, as: UTF8.self)
+      // A name with `/` is a path: make its directories (`<script>alert(1)<` for the first).
+      var prefix = directory
+      for part in name.split(separator: UInt8(ascii: "/")).dropLast() {
+        prefix += "/" + String(decoding: part, as: UTF8.self)
+        guard mkdir(prefix, 0o700) == 0 else { Self.fail("mkdir hostile \(i)") }
+        hostileDirectories.append(prefix)
+      }
+      let fd = name.withUnsafeBufferPointer { raw -> Int32 in
+        let full = Array(directory.utf8) + [UInt8(ascii: "/")] + Array(raw) + [0]
+        return full.withUnsafeBufferPointer {
+          $0.withMemoryRebound(to: CChar.self) {
+            open($0.baseAddress!, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+          }
+        }
+      }
+      guard fd >= 0 else { Self.fail("create hostile file \(i)") }
+      let bytes = [UInt8](repeating: 0x48, count: page)
+      guard write(fd, bytes, bytes.count) == bytes.count else { Self.fail("write hostile \(i)") }
+      let m = map(page, PROT_READ, MAP_PRIVATE, fd)
+      close(fd)
+      hostileFiles.append(Array(directory.utf8) + [UInt8(ascii: "/")] + name)
+      report(.privateFile, Self.address(m), page, "hostile-file-\(i)", path)
+
+      let memfd = (name.prefix(240) + [0]).withUnsafeBufferPointer {
+        $0.withMemoryRebound(to: CChar.self) { vmp_memfd_create($0.baseAddress!, 0) }
+      }
+      if memfd >= 0 {
+        ftruncate(memfd, off_t(page))
+        let mm = map(page, PROT_READ, MAP_SHARED, memfd)
+        close(memfd)
+        report(.memfd, Self.address(mm), page, "hostile-memfd-\(i)", path)
+      }
+    }
+    // A path of about 4,000 bytes: 19 directories of 200 bytes, then a file.
+    var path = directory
+    for level in 0..<19 {
+      path +=
+        "/"
+        + String(repeating: Character(Unicode.Scalar(UInt8(ascii: "a") + UInt8(level))), count: 200)
+      guard mkdir(path, 0o700) == 0 else { Self.fail("mkdir long path") }
+      hostileDirectories.append(path)
+    }
+    path += "/long<b>.dat"
+    let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { Self.fail("create long path") }
+    let bytes = [UInt8](repeating: 0x4c, count: page)
+    guard write(fd, bytes, bytes.count) == bytes.count else { Self.fail("write long path") }
+    let m = map(page, PROT_READ, MAP_PRIVATE, fd)
+    close(fd)
+    files.append(path)
+    report(.privateFile, Self.address(m), page, "hostile-long", "\(path.utf8.count) bytes")
+  }
+
   /// Removes the files and the directory (the mappings keep their pages until exit).
   func cleanUp() {
     for f in files { unlink(f) }
+    for f in hostileFiles {
+      _ = (f + [0]).withUnsafeBufferPointer {
+        $0.withMemoryRebound(to: CChar.self) { unlink($0.baseAddress!) }
+      }
+    }
+    for d in hostileDirectories.reversed() { rmdir(d) }
     rmdir(directory)
   }
 }

@@ -31,7 +31,7 @@ public enum Specimen {
 
     var maker = RegionMaker()
     print("PID \(getpid())")
-    maker.makeAll()
+    maker.makeAll(hostile: arguments.contains("--hostile"))
     print("READY")
     waitForExit(signalFD: signals)
     maker.cleanUp()

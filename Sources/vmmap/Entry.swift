@@ -17,25 +17,46 @@ enum Entry {
       ExperimentChild.main(arguments: Array(args.dropFirst()))
     }
     signal(SIGPIPE, SIG_IGN)
+    // A document subcommand is parsed on its own (ArgumentParser would hand `--json`, `-o`
+    // and `--format` after `report` to the root's options of the same names).
+    let documents: [any ParsableCommand.Type] = [ReportCommand.self, RenderCommand.self]
+    if let first = args.first,
+      let sub = documents.first(where: { $0.configuration.commandName == first })
+    {
+      run(sub, Array(args.dropFirst()))
+    }
+    run(VMMapCommand.self, args)
+  }
+
+  static func run(_ type: any ParsableCommand.Type, _ args: [String]) -> Never {
     do {
-      var command = try VMMapCommand.parseAsRoot(args)
+      var command = try type.parseAsRoot(args)
+      if type == VMMapCommand.self, command is ReportCommand || command is RenderCommand {
+        throw ValidationError("a subcommand comes first: vmmap report …, vmmap render …")
+      }
       try command.run()
+      exit(0)
     } catch let error as VMMapError {
       reportError(error)
       exit(error.exitCode)
     } catch {
       // --help and --version print as ArgumentParser renders them; usage errors become one
       // line, as every vmmap error is, with ArgumentParser's status (64).
-      let code = VMMapCommand.exitCode(for: error)
+      let code = type.exitCode(for: error)
       if code == .success {
-        VMMapCommand.exit(withError: error)
+        type.exit(withError: error)
       }
-      let message = VMMapCommand.message(for: error)
+      if let exit = error as? ExitCode {
+        Glibc.exit(exit.rawValue)
+      }
+      let message = type.message(for: error)
       reportError(
         VMMapError(
           .usage, what: "usage",
           why: oneLine(message),
-          fix: "see vmmap --help"))
+          fix:
+            "see vmmap \(type == VMMapCommand.self ? "" : type.configuration.commandName! + " ")--help"
+        ))
       exit(code.rawValue)
     }
   }

@@ -23,7 +23,8 @@ struct VMMapCommand: ParsableCommand {
 
       --format md renders the map views (--self, --map, --maps-file, --smaps-file); --detail is text or json only.
       """,
-    version: VMMapVersion.description)
+    version: VMMapVersion.description,
+    subcommands: [ReportCommand.self, RenderCommand.self])
 
   @Flag(name: .customLong("self"), help: "Show vmmap's own memory map.")
   var selfMap = false
@@ -162,14 +163,9 @@ struct VMMapCommand: ParsableCommand {
       if effectiveFormat == .md { throw ValidationError("--fault renders as text or json, not md") }
       return
     }
-    let modes = [selfMap, !mapPIDs.isEmpty, detail != nil && mapsFile == nil && smapsFile == nil]
-      .filter { $0 }.count
     let files = [mapsFile != nil, smapsFile != nil].filter { $0 }.count
     if files > 1 { throw ValidationError("give either --maps-file or --smaps-file, not both") }
-    if modes == 0 && files == 0 {
-      throw ValidationError(
-        "say what to show: --self, --map PID, --detail ADDR, --maps-file F or --smaps-file F")
-    }
+    // "Nothing to show" is checked in run(): validate() also runs before a subcommand.
     if selfMap && !mapPIDs.isEmpty {
       throw ValidationError("give either --self or --map PID, not both")
     }
@@ -213,6 +209,14 @@ struct VMMapCommand: ParsableCommand {
   var effectiveFormat: OutputFormat { json ? .json : format ?? .text }
 
   func run() throws {
+    let modes = [
+      selfMap, !mapPIDs.isEmpty, detail != nil, mapsFile != nil, smapsFile != nil, fault != nil,
+    ]
+    if !modes.contains(true) {
+      throw ValidationError(
+        "say what to show: --self, --map PID, --detail ADDR, --maps-file F, --smaps-file F, --fault TYPE, or report"
+      )
+    }
     let selection = RegionSelection(kinds: try kinds(), sort: sort, top: top)
     let style = TextStyle(
       enabled: color.enabled(forFileDescriptor: output == nil || output == "-" ? 1 : -1))

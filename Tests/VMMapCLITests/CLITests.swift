@@ -1,3 +1,4 @@
+import VMExperiments
 import Foundation
 import Testing
 import VMMapCore

@@ -39,7 +39,8 @@ extension ProcessReader {
 
   /// Throws `.notAUserProcess` for a kernel thread (`PF_KTHREAD`, or no `VmSize` in status) or
   /// a zombie.
-  func checkUserProcess(_ stat: ProcessStat, status: ProcessStatus? = nil) throws(VMMapError) {
+  public func checkUserProcess(_ stat: ProcessStat, status: ProcessStatus? = nil) throws(VMMapError)
+  {
     let name = stat.comm.string
     if stat.isKernelThread || (status.map { !$0.hasAddressSpace } ?? false) {
       throw VMMapError(

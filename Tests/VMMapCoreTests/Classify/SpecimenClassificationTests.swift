@@ -1,3 +1,4 @@
+import VMExperiments
 import Testing
 import VMMapTestSupport
 

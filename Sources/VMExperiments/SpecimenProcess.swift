@@ -2,9 +2,9 @@ import CVMProbes
 import Glibc
 import VMMapCore
 
-/// TEST SUPPORT: runs `<repo>/.build/debug/vmmap __specimen`, reads its report up to `READY`,
-/// and kills it in `stop()` (call it in `defer`). Its stdin is a pipe that only this process
-/// holds, so the specimen also exits if the test process dies.
+/// Runs `vmmap __specimen` (the report's specimen; the tests' too), reads its report up to
+/// `READY`, and ends it in `stop()` (call it in `defer`). Its stdin is a pipe that only this
+/// process holds, so the specimen also exits if this process dies.
 public final class SpecimenProcess {
   public struct Record {
     public var kind: RegionKind
@@ -21,14 +21,8 @@ public final class SpecimenProcess {
   private var stdinWrite: Int32
   private var stopped = false
 
-  /// `<repo>/.build/debug/vmmap`, from this file's path.
-  public static var binary: String {
-    var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)  // Tests/VMMapTestSupport/SpecimenProcess.swift
-    return parts.joined(separator: "/") + "/.build/debug/vmmap"
-  }
-
-  public init() throws {
+  /// Starts `executable __specimen ARGUMENTS…` (`--hostile` adds files with hostile names).
+  public init(executable: String = "/proc/self/exe", arguments: [String] = []) throws {
     var toChild: [Int32] = [0, 0]
     var fromChild: [Int32] = [0, 0]
     // Close-on-exec from the start: tests spawn processes in parallel, and a pipe end that
@@ -47,9 +41,10 @@ public final class SpecimenProcess {
     defer { posix_spawnattr_destroy(&attributes) }
     posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
     posix_spawnattr_setpgroup(&attributes, 0)
-    let path = Self.binary
+    let path = executable
     var child: pid_t = 0
-    let argv: [UnsafeMutablePointer<CChar>?] = [strdup(path), strdup("__specimen"), nil]
+    let argv: [UnsafeMutablePointer<CChar>?] =
+      [strdup(path), strdup("__specimen")] + arguments.map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
     let rc = posix_spawn(&child, path, &actions, &attributes, argv, environ)
     close(toChild[0])
@@ -119,21 +114,20 @@ public final class SpecimenProcess {
     return r
   }
 
-  /// SIGKILL to the specimen's process group, then reap it. Safe to call twice.
+  /// Ends the specimen: end of file on its stdin (it removes its files and exits), SIGKILL to
+  /// its process group after two seconds; then reaps it. Safe to call twice.
   public func stop() {
     guard !stopped else { return }
     stopped = true
-    kill(-pid, SIGKILL)
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     close(stdinWrite)
-    if !directory.isEmpty {
-      // SIGKILL skips the specimen's own clean-up.
-      for name in ["private.dat", "shared.dat", "with space.dat", "new\nline.dat"] {
-        unlink(directory + "/" + name)
-      }
-      rmdir(directory)
+    var status: Int32 = 0
+    for _ in 0..<200 {
+      let r = waitpid(pid, &status, WNOHANG)
+      if r == pid || (r < 0 && errno != EINTR) { return }
+      usleep(10_000)
     }
+    kill(-pid, SIGKILL)
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
   }
 }
 

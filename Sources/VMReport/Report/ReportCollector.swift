@@ -1,0 +1,119 @@
+import Dispatch
+import Glibc
+import Synchronization
+import VMExperiments
+import VMMapCore
+
+/// Collects a `Report`: the machine's facts in this process, then every snapshot and
+/// experiment in its own sandboxed child, two at a time (this kind of machine has two cores).
+/// A step that fails is recorded with its error; collection never throws.
+public struct ReportCollector: Sendable {
+  public var options: Report.Options
+  public var generator: Report.Generator
+  /// The binary to re-execute for children.
+  public var executable: String
+  /// How many children run at once.
+  public var parallelism: Int
+
+  public init(
+    options: Report.Options, generator: Report.Generator,
+    executable: String = "/proc/self/exe", parallelism: Int = 2
+  ) {
+    self.options = options
+    self.generator = generator
+    self.executable = executable
+    self.parallelism = parallelism
+  }
+
+  public func collect() -> Report {
+    let start = ContinuousClock.now
+    let machine = MachineFacts.read()
+
+    let specimen = Slot<Step<MapSnapshot>>()
+    let process = Slot<Step<MapSnapshot>>()
+    let faultTypes = options.experiments ? FaultType.allCases : []
+    let faults = faultTypes.map { _ in Slot<Step<FaultReport>>() }
+
+    var jobs: [@Sendable () -> Void] = []
+    if let pid = options.pid {
+      jobs.append { process.value = self.run(.snapshot(pid: pid), as: MapSnapshot.self) }
+    }
+    if options.experiments {
+      jobs.append { specimen.value = self.snapshotOfSpecimen() }
+      for (type, slot) in zip(faultTypes, faults) {
+        jobs.append { slot.value = self.run(.fault(type), as: FaultReport.self) }
+      }
+    }
+    Self.runAll(jobs, parallelism: parallelism)
+
+    return Report(
+      schemaVersion: Report.currentSchemaVersion, generator: generator, options: options,
+      machine: machine, specimen: specimen.value, process: process.value,
+      faults: faults.compactMap(\.value), seconds: (ContinuousClock.now - start).seconds)
+  }
+
+  /// Runs one experiment in a sandboxed child and keeps its result or its error.
+  func run<R: Codable & Sendable>(_ experiment: Experiment, as type: R.Type) -> Step<R> {
+    let start = ContinuousClock.now
+    do {
+      let run = try Sandbox.run(experiment, as: R.self, executable: executable)
+      let seconds = (ContinuousClock.now - start).seconds
+      let cost = run.usage.map(ChildCost.init)
+      if case .finished(let result) = run.outcome {
+        return Step(
+          name: experiment.name, result: result, error: nil, seconds: seconds, child: cost)
+      }
+      let error = run.outcome.error(experiment: experiment.name)
+      return Step(
+        name: experiment.name, result: nil, error: error.map(StepError.init), seconds: seconds,
+        child: cost)
+    } catch {
+      return Step(
+        name: experiment.name, result: nil, error: StepError(error),
+        seconds: (ContinuousClock.now - start).seconds, child: nil)
+    }
+  }
+
+  /// Starts `vmmap __specimen`, snapshots it from a sandboxed child, ends it.
+  func snapshotOfSpecimen() -> Step<MapSnapshot> {
+    let start = ContinuousClock.now
+    let specimen: SpecimenProcess
+    do {
+      specimen = try SpecimenProcess(executable: executable)
+    } catch {
+      return Step(
+        name: "specimen", result: nil,
+        error: StepError(
+          VMMapError(
+            .internalError, what: "the specimen process", why: "\(error)",
+            fix: "run vmmap __specimen by hand to see why")),
+        seconds: (ContinuousClock.now - start).seconds, child: nil)
+    }
+    defer { specimen.stop() }
+    var step = run(.snapshot(pid: specimen.pid), as: MapSnapshot.self)
+    step.name = "specimen"
+    return step
+  }
+
+  /// Runs `jobs` on `parallelism` threads and returns when all are done.
+  static func runAll(_ jobs: [@Sendable () -> Void], parallelism: Int) {
+    guard !jobs.isEmpty else { return }
+    let next = Mutex(0)
+    DispatchQueue.concurrentPerform(iterations: max(1, min(parallelism, jobs.count))) { _ in
+      while true {
+        let index = next.withLock { i in
+          defer { i += 1 }
+          return i
+        }
+        guard index < jobs.count else { return }
+        jobs[index]()
+      }
+    }
+  }
+}
+
+/// One result written by one job and read after all jobs finished (`concurrentPerform`
+/// returns only then, which orders the write before the read).
+final class Slot<T>: @unchecked Sendable {
+  var value: T?
+}

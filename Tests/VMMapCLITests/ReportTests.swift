@@ -1,0 +1,268 @@
+import Foundation
+import Glibc
+import Testing
+import VMMapTestSupport
+
+/// `vmmap report` and `vmmap render`, through the built binary. The report is collected once
+/// (it runs every experiment) and shared by the tests that only read it.
+@Suite(.serialized) struct ReportTests {
+  /// A temporary working directory, removed afterwards.
+  final class Scratch {
+    let path: String
+    init() {
+      var template = Array("/tmp/vmmap-report-test.XXXXXX".utf8CString)
+      path = String(cString: mkdtemp(&template)!)
+    }
+    deinit { _ = try? run("/bin/rm", ["-rf", path]) }
+  }
+
+  /// One full report as JSON, collected once for this suite.
+  static let collected: Result<(json: Data, stderr: String, status: Int32), any Error> = Result {
+    let dir = Scratch()
+    let out = dir.path + "/r.json"
+    let r = try vmmap("report", "--json", "-o", out)
+    return (try Data(contentsOf: URL(fileURLWithPath: out)), r.stderr, r.status)
+  }
+
+  func report() throws -> [String: Any] {
+    let c = try Self.collected.get()
+    #expect(c.status == 0, "\(c.stderr)")
+    return try jsonObject(c.json)
+  }
+
+  @Test func everyStepSucceededAndNothingWarned() throws {
+    let c = try Self.collected.get()
+    #expect(c.stderr.isEmpty, "\(c.stderr)")
+    let r = try report()
+    let faults = try #require(r["faults"] as? [[String: Any]])
+    #expect(faults.count == 8)
+    for f in faults {
+      #expect(f["error"] == nil, "\(f)")
+      #expect(f["result"] != nil)
+    }
+    let specimen = try #require(r["specimen"] as? [String: Any])
+    #expect(specimen["error"] == nil, "\(specimen)")
+  }
+
+  /// The machine facts equal what independent tools and the raw files say.
+  @Test func machineFactsMatchTheSystem() throws {
+    let m = try #require(try report()["machine"] as? [String: Any])
+    let kernel = try #require(m["kernel"] as? [String: Any])
+    #expect(kernel["release"] as? String == (try run("/bin/uname", ["-r"])).text.trimmed)
+    #expect(kernel["architecture"] as? String == (try run("/bin/uname", ["-m"])).text.trimmed)
+    #expect(m["hostname"] as? String == (try run("/bin/hostname", [])).text.trimmed)
+    let paging = try #require(m["paging"] as? [String: Any])
+    #expect(
+      paging["pageSize"] as? Int == Int((try run("/usr/bin/getconf", ["PAGESIZE"])).text.trimmed))
+    let cpu = try #require(m["cpu"] as? [String: Any])
+    #expect(cpu["logicalCPUs"] as? Int == Int((try run("/usr/bin/nproc", [])).text.trimmed))
+    let settings = try #require(m["settings"] as? [String: Any])
+    func sysctl(_ path: String) throws -> Int? { Int(try readProcFile(path).trimmed) }
+    #expect(settings["maxMapCount"] as? Int == (try sysctl("/proc/sys/vm/max_map_count")))
+    #expect(
+      settings["randomizeVASpace"] as? Int == (try sysctl("/proc/sys/kernel/randomize_va_space")))
+    #expect(settings["overcommitMemory"] as? Int == (try sysctl("/proc/sys/vm/overcommit_memory")))
+    let thp = try readProcFile("/sys/kernel/mm/transparent_hugepage/enabled")
+    #expect(thp.contains("[\(settings["thpEnabled"] as? String ?? "?")]"))
+    let memory = try #require(m["memory"] as? [String: Any])
+    let memTotal = try readProcFile("/proc/meminfo").split(separator: "\n")
+      .first { $0.hasPrefix("MemTotal:") }!.split(separator: " ")[1]
+    #expect(memory["total"] as? UInt64 == UInt64(memTotal)! * 1024)
+    let swaps = try readProcFile("/proc/swaps").split(separator: "\n").count - 1
+    #expect(memory["swapAreas"] as? Int == swaps)
+    // The kernel configuration, against zcat.
+    if access("/proc/config.gz", R_OK) == 0 {
+      let config = try #require(m["kernelConfig"] as? [String: String])
+      let text = try run("/bin/sh", ["-c", "zcat /proc/config.gz"]).text
+      #expect(!config.isEmpty)
+      for (name, value) in config {
+        let line = value == "n" ? "# \(name) is not set" : "\(name)=\(value)"
+        #expect(text.split(separator: "\n").contains(Substring(line)), "\(line)")
+      }
+    }
+  }
+
+  /// The specimen's snapshot is consistent with itself: sizes add up, VmSize is the sum
+  /// without [vsyscall], residency maps decode to their page counts, frames are real.
+  @Test func specimenSnapshotAddsUp() throws {
+    let specimen = try #require(try report()["specimen"] as? [String: Any])
+    let s = try #require(specimen["result"] as? [String: Any])
+    let regions = try #require(s["regions"] as? [[String: Any]])
+    let totals = try #require(s["totals"] as? [String: Any])
+    let sizes = regions.map { $0["size"] as! UInt64 }
+    #expect(totals["virtual"] as? UInt64 == sizes.reduce(0, +))
+    let vsyscall = regions.filter { $0["kind"] as? String == "vsyscall" }.map {
+      $0["size"] as! UInt64
+    }
+    #expect(totals["vmSize"] as? UInt64 == sizes.reduce(0, +) - vsyscall.reduce(0, +))
+    #expect(totals["rss"] as? UInt64 == regions.map { $0["rss"] as? UInt64 ?? 0 }.reduce(0, +))
+    let byKind = try #require(s["byKind"] as? [[String: Any]])
+    #expect(byKind.map { $0["size"] as! UInt64 }.reduce(0, +) == sizes.reduce(0, +))
+    // Every kind the specimen makes is there.
+    let kinds = Set(regions.compactMap { $0["kind"] as? String })
+    for k in [
+      "executable", "shared-library", "heap", "main-stack", "thread-stack", "guard-page", "memfd",
+      "sysv-shm", "vdso",
+    ] {
+      #expect(kinds.contains(k), "\(k)")
+    }
+    for r in try #require(s["residency"] as? [[String: Any]]) {
+      let map = r["map"] as! String
+      var pages = 0
+      var present = 0
+      var state: Character = "."
+      var digits = ""
+      for c in map + "." {
+        if c.isNumber {
+          digits.append(c)
+        } else {
+          let n = Int(digits) ?? 0
+          pages += n
+          if state == "P" { present += n }
+          state = c
+          digits = ""
+        }
+      }
+      #expect(pages == r["pages"] as? Int)
+      #expect(present == r["present"] as? Int)
+      let start = UInt64((r["start"] as! String).dropFirst(2), radix: 16)!
+      let end = UInt64((r["end"] as! String).dropFirst(2), radix: 16)!
+      #expect(UInt64(pages) * 4096 == end - start)
+    }
+    let samples = try #require(s["samplePages"] as? [[String: Any]])
+    #expect(samples.count >= 4)
+    for p in samples {
+      #expect(p["present"] as? Bool == true)
+      // As root, pagemap gives real frames and kpagecount a count of at least one.
+      #expect((p["frame"] as? String)?.hasPrefix("0x") == true)
+      #expect((p["mapCount"] as? Int ?? 0) >= 1)
+    }
+  }
+
+  @Test func jsonValidatesAgainstTheSchema() throws {
+    let dir = Scratch()
+    let out = dir.path + "/r.json"
+    try Self.collected.get().json.write(to: URL(fileURLWithPath: out))
+    let check = try validateReportSchema(out)
+    #expect(check.status == 0, "\(check.stderr)")
+    #expect(check.text == "valid\n")
+  }
+
+  /// The same model renders to the same bytes; a newer schema, garbage and a missing file
+  /// are refused with exit 65, 65 and 66.
+  @Test func renderIsDeterministicAndRefusesBadModels() throws {
+    let dir = Scratch()
+    let model = dir.path + "/r.json"
+    try Self.collected.get().json.write(to: URL(fileURLWithPath: model))
+    let a = try vmmap("render", model, "--format", "md", "-o", dir.path + "/a.md")
+    let b = try vmmap("render", model, "--format", "md", "-o", dir.path + "/b.md")
+    #expect(a.status == 0 && b.status == 0, "\(a.stderr)")
+    let first = try Data(contentsOf: URL(fileURLWithPath: dir.path + "/a.md"))
+    #expect(first == (try Data(contentsOf: URL(fileURLWithPath: dir.path + "/b.md"))))
+    #expect(String(decoding: first, as: UTF8.self).contains("## Multi-level page tables"))
+
+    var object = try jsonObject(try Self.collected.get().json)
+    object["schemaVersion"] = 2
+    try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: model))
+    let newer = try vmmap("render", model, "--format", "md", "-o", dir.path + "/c.md")
+    #expect(newer.status == 65)
+    #expect(newer.stderr.contains("schemaVersion 2 is newer than this vmmap reads (1)"))
+    #expect(access(dir.path + "/c.md", F_OK) != 0)
+
+    try Data("not json".utf8).write(to: URL(fileURLWithPath: model))
+    let garbage = try vmmap("render", model, "--format", "md", "-o", dir.path + "/c.md")
+    #expect(garbage.status == 65)
+    #expect(garbage.stderr.hasPrefix("vmmap: \(model): not a vmmap report"))
+
+    let missing = try vmmap("render", dir.path + "/nope.json")
+    #expect(missing.status == 66)
+    #expect(missing.stderr.contains("no such file"))
+  }
+
+  /// `--pid` of an idle process, without experiments: its totals equal its smaps_rollup.
+  @Test func processSnapshotMatchesRollup() throws {
+    let sleeper = try Sleeper(isolated: true)
+    let dir = Scratch()
+    let out = dir.path + "/p.json"
+    let r = try vmmap("report", "--pid", "\(sleeper.pid)", "--no-experiments", "--json", "-o", out)
+    #expect(r.status == 0, "\(r.stderr)")
+    let model = try jsonObject(try Data(contentsOf: URL(fileURLWithPath: out)))
+    #expect(model["specimen"] == nil && (model["faults"] as? [Any])?.isEmpty == true)
+    let process = try #require(model["process"] as? [String: Any])
+    let s = try #require(process["result"] as? [String: Any])
+    let totals = try #require(s["totals"] as? [String: Any])
+    let rollup = try naiveFieldSums("/proc/\(sleeper.pid)/smaps_rollup")
+    #expect(totals["rss"] as? UInt64 == rollup["Rss"])
+    #expect(totals["pss"] as? UInt64 == rollup["Pss"])
+    #expect(totals["anonymous"] as? UInt64 == rollup["Anonymous"])
+    #expect(s["pid"] as? Int == Int(sleeper.pid))
+  }
+
+  /// A kernel thread is refused up front (69); a flag without its subcommand is a usage error.
+  @Test func badRequests() throws {
+    let kthread = try vmmap("report", "--pid", "2", "--no-experiments", "--json", "-o", "-")
+    #expect(kthread.status == 69)
+    #expect(kthread.stderr.contains("PID 2 is a kernel thread"))
+    #expect(kthread.stdout.isEmpty)
+    let nothing = try vmmap("report", "--no-experiments")
+    #expect(nothing.status == 64)
+    #expect(nothing.stderr.contains("--no-experiments leaves nothing to report"))
+    let misplaced = try vmmap("--self", "report")
+    #expect(misplaced.status == 64)
+    let contradiction = try vmmap("report", "--format", "md", "-o", "x.html")
+    #expect(contradiction.status == 64)
+    #expect(contradiction.stderr.contains("-o x.html says html, --format says md"))
+  }
+
+  /// `--redact`: no hostname, home directory or argument survives, in JSON or Markdown.
+  @Test func redactedReportLeaksNothing() throws {
+    let sleeper = try Sleeper(isolated: true)
+    let dir = Scratch()
+    let hostname = (try run("/bin/hostname", [])).text.trimmed
+    for format in ["json", "md"] {
+      let out = dir.path + "/redacted.\(format)"
+      let r = try vmmap(
+        "report", "--pid", "\(sleeper.pid)", "--no-experiments", "--redact", "--format", format,
+        "-o", out)
+      #expect(r.status == 0, "\(r.stderr)")
+      let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: out)), as: UTF8.self)
+      // As a word: a short hostname ("vm") is also part of "vmmap".
+      let words = text.split { !($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+      #expect(!words.contains(Substring(hostname)), "\(format) names the host")
+      #expect(!text.contains("/root/"), "\(format) names a home directory")
+      if format == "json" {
+        let model = try jsonObject(Data(text.utf8))
+        #expect((model["options"] as? [String: Any])?["redacted"] as? Bool == true)
+        #expect((model["machine"] as? [String: Any])?["hostname"] as? String == "host")
+        let s = try #require((model["process"] as? [String: Any])?["result"] as? [String: Any])
+        let command = try #require(s["command"] as? [String])
+        #expect(command.count >= 2 && command.dropFirst().allSatisfy { $0.hasPrefix("<arg ") })
+      }
+    }
+  }
+}
+
+/// Validates a report model against docs/schema (report.schema.json and the schemas it uses).
+func validateReportSchema(_ path: String) throws -> RunResult {
+  try run(
+    "/usr/bin/env",
+    [
+      "python3", "-c",
+      """
+      import json, sys, glob, jsonschema, referencing
+      schemas = [json.load(open(p)) for p in glob.glob(sys.argv[2] + "*.schema.json")]
+      registry = referencing.Registry().with_resources(
+          [(s["$id"], referencing.Resource.from_contents(s)) for s in schemas])
+      main = next(s for s in schemas if s["$id"].endswith("/report.schema.json"))
+      jsonschema.Draft202012Validator(main, registry=registry).validate(json.load(open(sys.argv[1])))
+      print("valid")
+      """,
+      path, repositoryRoot + "/docs/schema/",
+    ])
+}
+
+extension String {
+  var trimmed: String {
+    String(drop { $0 == " " || $0 == "\n" }.reversed().drop { $0 == " " || $0 == "\n" }.reversed())
+  }
+}
