@@ -206,7 +206,7 @@ import VMMapTestSupport
     for line in [
       "=== DEMAND PAGING DEMONSTRATION === (write, anonymous)",
       "Step 1: mmap 8 MiB without touching it (2,048 pages of 4 KiB)",
-      "MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED, -1, 0): no MAP_POPULATE",
+      "PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED,", "no MAP_POPULATE",
       "    Rss:                   0 kB", "    Rss:                8192 kB",
       "  Pages present (pagemap): 0 of 2,048", "  Pages present (pagemap): 2,048 of 2,048",
       "  New minor faults:   2,048  <-- one per page", "LESSON:", "=== END DEMO ===",
