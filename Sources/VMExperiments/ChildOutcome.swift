@@ -71,3 +71,33 @@ public func signalName(_ signal: Int32) -> String {
   ]
   return names[signal] ?? "signal \(signal)"
 }
+
+extension SandboxRun {
+  /// The error vmmap reports for a child that did not finish, or nil when it finished; as
+  /// `ChildOutcome.error(experiment:)`, but a child stopped by its CPU limit (RLIMIT_CPU:
+  /// SIGXCPU at the soft limit, SIGKILL at the hard one) says so, with the CPU time it used.
+  public func error(experiment: Experiment) -> VMMapError? {
+    guard case .killedBySignal(let signal, _) = outcome else {
+      return outcome.error(experiment: experiment.name)
+    }
+    let soft = experiment.limits.cpuSeconds
+    let used = usage.map { $0.userCPU + $0.systemCPU }
+    let spent =
+      used.map {
+        let centiseconds = Int($0 / .milliseconds(10))
+        let fraction = centiseconds % 100 < 10 ? "0\(centiseconds % 100)" : "\(centiseconds % 100)"
+        return ", after \(centiseconds / 100).\(fraction) s of CPU by rusage"
+      } ?? ""
+    let why: String
+    if signal == SIGXCPU {
+      why = "killed by SIGXCPU: it used up its CPU time limit of \(soft) s (RLIMIT_CPU)" + spent
+    } else if signal == SIGKILL, let used, used >= .seconds(soft + 1) - .milliseconds(50) {
+      why = "killed by SIGKILL at its hard CPU time limit of \(soft + 1) s (RLIMIT_CPU)" + spent
+    } else {
+      return outcome.error(experiment: experiment.name)
+    }
+    return VMMapError(
+      .internalError, what: "experiment \(experiment.name)", why: why,
+      fix: "an experiment must finish well within its limits: a bug, please report it")
+  }
+}

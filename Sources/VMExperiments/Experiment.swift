@@ -4,22 +4,33 @@ public enum Experiment: Hashable, Sendable {
   case fault(FaultType)
   /// `vmmap --demand`: map a region, touch every page, count the faults.
   case demand(DemandOptions)
+  /// `vmmap --cow`: fill a private region, fork, let the child write one page, look at both.
+  case copyOnWrite
   /// A report's snapshot of process PID: its map, classification, counters and residency.
   case snapshot(pid: Int32)
   /// For the runner's tests only, all harmless: sleeps past a one-second timeout (with a
   /// `/bin/sleep` grandchild in its process group); kills itself
   /// with SIGSEGV outside any probe; writes something that is not JSON.
   case testSleep, testCrash, testGarbage
+  /// For the runner's tests only: spins until its one-second CPU limit (RLIMIT_CPU) stops it;
+  /// starts a `testWait` child in that child's own process group, says on stderr
+  /// `grandchild PID ready` once it runs, and kills itself with SIGKILL (only
+  /// PR_SET_PDEATHSIG can then stop the grandchild); writes `r` on stdout, then sleeps 30 s.
+  case testSpin, testOrphan, testWait
 
   /// The name in messages and on the child's command line (`fault-null`).
   public var name: String {
     switch self {
     case .fault(let type): "fault-\(type.rawValue)"
     case .demand: "demand"
+    case .copyOnWrite: "cow"
     case .snapshot(let pid): "snapshot-\(pid)"
     case .testSleep: "test-sleep"
     case .testCrash: "test-crash"
     case .testGarbage: "test-garbage"
+    case .testSpin: "test-spin"
+    case .testOrphan: "test-orphan"
+    case .testWait: "test-wait"
     }
   }
 
@@ -52,9 +63,13 @@ public enum Experiment: Hashable, Sendable {
       return
     }
     switch name {
+    case "cow": self = .copyOnWrite
     case "test-sleep": self = .testSleep
     case "test-crash": self = .testCrash
     case "test-garbage": self = .testGarbage
+    case "test-spin": self = .testSpin
+    case "test-orphan": self = .testOrphan
+    case "test-wait": self = .testWait
     default: return nil
     }
   }
@@ -75,13 +90,19 @@ public enum Experiment: Hashable, Sendable {
         addressSpace: (1 << 30) + options.size + (8 << 20),
         cpuSeconds: 10 + options.size / (64 << 20),
         wallTimeout: .seconds(30 + Int64(options.size / (16 << 20))))
+    case .copyOnWrite:
+      // The region and its fork's page tables on top; smaps of both processes three times.
+      SandboxLimits(addressSpace: (1 << 30) + (64 << 20), cpuSeconds: 5, wallTimeout: .seconds(20))
     case .snapshot:
       // A 60,000-region map: the smaps text streams through, the model holds ~30 MB.
       SandboxLimits(addressSpace: 4 << 30, cpuSeconds: 30, wallTimeout: .seconds(60))
     case .testSleep:
       SandboxLimits(addressSpace: 1 << 30, cpuSeconds: 5, wallTimeout: .seconds(1))
-    case .testCrash, .testGarbage:
+    case .testCrash, .testGarbage, .testOrphan, .testWait:
       SandboxLimits(addressSpace: 1 << 30, cpuSeconds: 5, wallTimeout: .seconds(10))
+    case .testSpin:
+      // The wall timeout is far away: RLIMIT_CPU must stop it first, even on a loaded machine.
+      SandboxLimits(addressSpace: 1 << 30, cpuSeconds: 1, wallTimeout: .seconds(60))
     }
   }
 }

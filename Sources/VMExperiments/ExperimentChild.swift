@@ -7,8 +7,13 @@ public enum ExperimentChild {
   /// Applies the experiment's limits, runs it, writes its result as one JSON document on
   /// stdout and exits 0; on failure writes one line to stderr and exits 1. Never returns.
   public static func main(arguments: [String]) -> Never {
-    // Die with the parent, however it ends.
+    // Die with the parent, however it ends; if it has already ended, no signal will come.
     _ = vmp_set_parent_death_signal(SIGKILL)
+    if let parent = getenv(Sandbox.parentVariable), Int32(String(cString: parent)) != getppid() {
+      fail("the parent vmmap is gone")
+    }
+    // Only for this process: what it starts has another parent.
+    unsetenv(Sandbox.parentVariable)
     guard let name = arguments.first,
       let experiment = Experiment(name: name, arguments: Array(arguments.dropFirst()))
     else {
@@ -26,6 +31,8 @@ public enum ExperimentChild {
         output = try encode(try FaultExperiment.run(type))
       case .demand(let options):
         output = try encode(try DemandExperiment.run(options, progressFD: progressFD))
+      case .copyOnWrite:
+        output = try encode(try CowExperiment.run())
       case .snapshot(let pid):
         output = try encode(try MapSnapshot.take(pid: pid))
       case .testSleep:
@@ -41,6 +48,20 @@ public enum ExperimentChild {
         output = Data()
       case .testGarbage:
         output = Data("this is not JSON\n".utf8)
+      case .testSpin:
+        var x: UInt64 = 1
+        while true {
+          x = x &* 6_364_136_223_846_793_005 &+ 1
+          if x == 42 { break }
+        }
+        output = Data("\(x)".utf8)
+      case .testOrphan:
+        orphanAGrandchild()
+      case .testWait:
+        // PR_SET_PDEATHSIG is armed (above): say so, then wait.
+        _ = write(1, "r", 1)
+        sleep(30)
+        output = Data()
       }
     } catch {
       fail("\(error)")
@@ -55,6 +76,26 @@ public enum ExperimentChild {
       written += n
     }
     exit(0)
+  }
+
+  /// `test-orphan`: starts `test-wait` in its own process group (as the runner starts every
+  /// child), waits until it runs with its death signal armed, names it on stderr, and dies by
+  /// SIGKILL: no clean-up of ours can run, so only the kernel can stop the grandchild.
+  static func orphanAGrandchild() -> Never {
+    var pipe: [Int32] = [-1, -1]
+    guard vmp_pipe_cloexec(&pipe) == 0 else { fail("cannot create a pipe") }
+    let spawned = Sandbox.spawn(
+      executable: "/proc/self/exe", arguments: ["vmmap", "__experiment", Experiment.testWait.name],
+      stdout: pipe[1], stderr: pipe[1])
+    close(pipe[1])
+    guard spawned.error == 0 else { fail("cannot start the grandchild") }
+    var ready: UInt8 = 0
+    while read(pipe[0], &ready, 1) < 0 && errno == EINTR {}
+    guard ready == UInt8(ascii: "r") else { fail("the grandchild did not start") }
+    let line = "grandchild \(spawned.pid) ready\n"
+    _ = line.withCString { write(2, $0, strlen($0)) }
+    raise(SIGKILL)
+    fail("still alive after SIGKILL")
   }
 
   /// The descriptor the parent reads progress from (`Sandbox.run(…, progress:)` sets

@@ -66,6 +66,8 @@ public struct FaultReport: Codable, Hashable, Sendable {
   public var cause: String
   public var why: String
   public var fix: String
+  /// The sandboxed child that made the fault, as `wait4` saw it (set by the parent vmmap).
+  public var sandbox: SandboxUsage? = nil
 }
 
 /// A region, as the fault report shows it.

@@ -17,6 +17,10 @@ public enum Sandbox {
   public static let progressVariable = "VMMAP_PROGRESS_FD"
   /// The progress descriptor's number in the child.
   static let progressDescriptor: Int32 = 3
+  /// The environment variable that tells a child its parent's PID: having armed
+  /// PR_SET_PDEATHSIG, the child checks that its parent is still that one (a parent that died
+  /// before the prctl would never send the signal).
+  static let parentVariable = "VMMAP_SANDBOX_PARENT"
 
   /// Runs `experiment` and decodes its result as `R`. Throws only when the child could not be
   /// started; every way a child can fail is a `ChildOutcome`.
@@ -159,7 +163,12 @@ public enum Sandbox {
     return RawRun(
       pid: pid, status: decoded, stdout: stdout, stderr: String(decoding: stderr, as: UTF8.self),
       usage: ChildUsage(
-        minorFaults: ru.ru_minflt, majorFaults: ru.ru_majflt, maxRSSKiB: ru.ru_maxrss, wall: wall))
+        minorFaults: ru.ru_minflt, majorFaults: ru.ru_majflt, maxRSSKiB: ru.ru_maxrss,
+        userCPU: duration(ru.ru_utime), systemCPU: duration(ru.ru_stime), wall: wall))
+  }
+
+  static func duration(_ t: timeval) -> Duration {
+    .seconds(Int64(t.tv_sec)) + .microseconds(Int64(t.tv_usec))
   }
 
   /// True once the child has exited; it stays a zombie (WNOWAIT) until `wait4`.
@@ -207,6 +216,7 @@ public enum Sandbox {
     var env = ProcessInfo.processInfo.environment
     env["SWIFT_BACKTRACE"] = "enable=no"
     env[progressVariable] = progress == nil ? nil : String(progressDescriptor)
+    env[parentVariable] = String(getpid())
     let envStrings = env.map { "\($0.key)=\($0.value)" }
     let argv = arguments.map { strdup($0) } + [nil]
     let envp = envStrings.map { strdup($0) } + [nil]

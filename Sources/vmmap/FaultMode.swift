@@ -36,9 +36,10 @@ extension VMMapCommand {
     for type in choice.types {
       let experiment = Experiment.fault(type)
       let run = try Sandbox.run(experiment, as: FaultReport.self)
-      if case .finished(let report) = run.outcome {
+      if case .finished(var report) = run.outcome {
+        report.sandbox = run.sandboxUsage
         reports.append(report)
-      } else if let error = run.outcome.error(experiment: experiment.name) {
+      } else if let error = run.error(experiment: experiment) {
         guard choice.isAll else { throw error }
         reportError(error)
         if firstError == nil { firstError = error }
@@ -100,6 +101,7 @@ struct FaultTextRenderer {
     if let predicted = r.predicted { lines.append("vmmap --detail predicts: \(predicted)") }
     lines.append("Why: \(r.why)")
     lines.append("To fix: \(r.fix)")
+    if let usage = r.sandbox { lines.append(sandboxLine(usage, role: "the child that faulted")) }
     lines.append("=== END DEMO ===")
     return lines.joined(separator: "\n") + "\n"
   }

@@ -17,6 +17,7 @@ struct VMMapCommand: ParsableCommand {
         vmmap --map 1234 --kind thread-stack,guard-page
         vmmap --detail 0x7ffd12345678 --pid 1234
         vmmap --fault write-readonly          make a fault in a child and explain it
+        vmmap --cow                           fork, write one page, watch it being copied
         vmmap --demand --size 64M --thp       demand paging, counted fault by fault
         vmmap --smaps-file smaps.txt --json   a saved smaps file, as JSON
         vmmap --self --format md -o map.md    Markdown for a bug ticket
@@ -44,6 +45,12 @@ struct VMMapCommand: ParsableCommand {
       "Make a memory fault in a sandboxed child and explain it (all: every type).",
       valueName: "type"))
   var fault: FaultChoice?
+
+  @Flag(
+    help:
+      "Copy-on-write, shown from the kernel: fill a private region, fork, let the child write one page (in a sandboxed child)."
+  )
+  var cow = false
 
   @Flag(
     help:
@@ -132,7 +139,7 @@ struct VMMapCommand: ParsableCommand {
   func validate() throws {
     if demand {
       let others =
-        fault != nil || selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil
+        cow || fault != nil || selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil
         || mapsFile != nil || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil
         || top != nil
       if others {
@@ -154,6 +161,15 @@ struct VMMapCommand: ParsableCommand {
     }
     if demandSize != nil || demandTHP || demandRead || demandFile {
       throw ValidationError("--size, --thp, --read and --file go with --demand")
+    }
+    if cow {
+      let others =
+        fault != nil || selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil
+        || mapsFile != nil || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil
+        || top != nil
+      if others { throw ValidationError("--cow goes alone (with --json or --format)") }
+      if effectiveFormat == .md { throw ValidationError("--cow renders as text or json, not md") }
+      return
     }
     if fault != nil {
       let others =
@@ -211,11 +227,11 @@ struct VMMapCommand: ParsableCommand {
   func run() throws {
     let modes = [
       selfMap, !mapPIDs.isEmpty, detail != nil, mapsFile != nil, smapsFile != nil, fault != nil,
-      demand,
+      cow, demand,
     ]
     if !modes.contains(true) {
       throw ValidationError(
-        "say what to show: --self, --map PID, --detail ADDR, --maps-file F, --smaps-file F, --fault TYPE, --demand, or report"
+        "say what to show: --self, --map PID, --detail ADDR, --maps-file F, --smaps-file F, --fault TYPE, --cow, --demand, or report"
       )
     }
     let selection = RegionSelection(kinds: try kinds(), sort: sort, top: top)
@@ -226,6 +242,10 @@ struct VMMapCommand: ParsableCommand {
 
     if let fault {
       try runFault(fault, style: style)
+      return
+    }
+    if cow {
+      try runCow(style: style)
       return
     }
 

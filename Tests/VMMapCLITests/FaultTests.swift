@@ -107,6 +107,37 @@ import VMMapTestSupport
     #expect(array.map { $0["type"] as? String } == FaultType.allCases.map(\.rawValue))
   }
 
+  @Test func allMatchesTheSchema() throws {
+    let out = "/tmp/vmmap-fault-schema-\(getpid()).json"
+    defer { unlink(out) }
+    let r = try vmmap("--fault", "all", "--json", "-o", out)
+    #expect(r.status == 0, "\(r.stderr)")
+    let check = try validate(out, schema: "fault.schema.json")
+    #expect(check.status == 0, "\(check.stderr)")
+    #expect(check.text == "valid\n")
+  }
+
+  /// The sandboxed child's rusage, as wait4 gave it, in the JSON and in the text.
+  @Test func reportsCarryTheirChildsUsage() throws {
+    let r = try vmmap("--fault", "write-readonly", "--json")
+    #expect(r.status == 0, "\(r.stderr)")
+    let sandbox = try #require(try jsonObject(r.stdout)["sandbox"] as? [String: Any])
+    let pid = try #require(sandbox["pid"] as? Int)
+    #expect(pid > 0 && pid != Int(getpid()))
+    // A re-executed vmmap faults in at least its own runtime: hundreds of pages.
+    #expect((sandbox["minorFaults"] as? Int ?? 0) > 100)
+    #expect((sandbox["majorFaults"] as? Int ?? -1) >= 0)
+    #expect((sandbox["maxRSS"] as? Int ?? 0) > 1 << 20)
+    let wall = try #require(sandbox["wallSeconds"] as? Double)
+    #expect(wall > 0 && wall < 60)
+    let text = try vmmap("--fault", "null")
+    #expect(text.status == 0)
+    let line = try #require(
+      text.text.split(separator: "\n").first { $0.hasPrefix("Sandbox: PID ") })
+    #expect(line.contains(" minor faults, ") && line.contains(" major, max RSS "))
+    #expect(line.contains(", wall ") && line.hasSuffix(" ms"))
+  }
+
   @Test func unknownTypeListsTheValidOnes() throws {
     let r = try vmmap("--fault", "bogus")
     #expect(r.status == 64)
@@ -174,6 +205,59 @@ import VMMapTestSupport
     }
     let message = run.outcome.error(experiment: "test-garbage")?.description ?? ""
     #expect(message.hasPrefix("experiment test-garbage: wrote an invalid result"))
+  }
+
+  /// RLIMIT_CPU stops a child that spins, long before the wall-clock timeout (60 s).
+  @Test func spinningChildIsStoppedByItsCPULimit() throws {
+    let run = try Sandbox.run(.testSpin, as: FaultReport.self, executable: vmmapBinary)
+    guard case .killedBySignal(let signal, _) = run.outcome else {
+      Issue.record("expected SIGXCPU or SIGKILL, got \(run.outcome)")
+      return
+    }
+    // SIGXCPU at the soft limit (1 s); SIGKILL at the hard one (2 s) had it survived that.
+    #expect(signal == SIGXCPU || signal == SIGKILL)
+    let usage = try #require(run.usage)
+    // It spun: most of a second of CPU (rusage, scaled from ticks, reads a little under the 1 s
+    // the kernel's CPU timer counted; 0.87–0.92 s here).
+    #expect(usage.userCPU + usage.systemCPU >= .milliseconds(500))
+    #expect(usage.wall < .seconds(60))
+    let message = try #require(run.error(experiment: .testSpin)).description
+    #expect(message.hasPrefix("experiment test-spin: killed by SIG"))
+    #expect(message.contains("CPU time limit of") && message.contains("(RLIMIT_CPU)"))
+    #expect(run.error(experiment: .testSpin)?.exitCode == 70)
+    #expect(kill(run.pid, 0) == -1 && errno == ESRCH)
+  }
+
+  /// PR_SET_PDEATHSIG: a child whose parent is killed outright (SIGKILL, no clean-up) dies too,
+  /// even in its own process group, where the runner's group kill cannot reach it.
+  @Test func grandchildDiesWithItsKilledParent() throws {
+    let run = try Sandbox.run(.testOrphan, as: FaultReport.self, executable: vmmapBinary)
+    guard case .killedBySignal(let signal, let stderr) = run.outcome else {
+      Issue.record("expected the intermediate to die by SIGKILL, got \(run.outcome)")
+      return
+    }
+    #expect(signal == SIGKILL)
+    let words = stderr.split(whereSeparator: { $0 == " " || $0 == "\n" })
+    let index = try #require(words.firstIndex(of: "grandchild"), "stderr: \(stderr)")
+    let grandchild = try #require(Int32(words[index + 1]))
+    #expect(words[index + 2] == "ready")
+    #expect(grandchild != run.pid)
+    // Left alone it would sleep 30 s; the death signal ends it at once (give a loaded machine
+    // 10 s). A zombie counts as gone: its new parent may not reap it.
+    var running = Self.isRunning(grandchild)
+    for _ in 0..<200 where running {
+      usleep(50_000)
+      running = Self.isRunning(grandchild)
+    }
+    #expect(!running, "grandchild \(grandchild) survived its parent")
+  }
+
+  /// True while `/proc/PID/stat` exists and does not say zombie or dead.
+  static func isRunning(_ pid: Int32) -> Bool {
+    guard let stat = try? readProcFile("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")")
+    else { return false }
+    let state = stat[stat.index(after: close)...].split(separator: " ").first
+    return state != nil && state != "Z" && state != "X"
   }
 
   @Test func aFaultRunsInTheSandboxWithItsUsage() throws {

@@ -163,6 +163,50 @@ int vmp_fault_trigger(struct vmp_fault *_Nonnull fault);
 /// Unmaps and closes what vmp_fault_prepare made.
 void vmp_fault_cleanup(struct vmp_fault *_Nonnull fault);
 
+/* ---- Copy-on-write (`vmmap --cow`): the fork half, only ever called in a sandboxed child. ---- */
+
+/* What the forked child reads of its own page 0 and reports over a pipe. */
+struct vmp_cow_view {
+  uint64_t pagemap_entry;  /* /proc/self/pagemap entry of page 0 (raw 64 bits) */
+  uint64_t map_count;      /* /proc/kpagecount of its frame, when map_count_known */
+  int map_count_known;     /* 0: no frame visible, or /proc/kpagecount unreadable */
+  int kpagecount_errno;    /* why kpagecount could not be read (0 when it was) */
+  uint32_t value;          /* the 32-bit word at page 0, as the child reads it */
+  long write_minor_faults; /* after a write: the minor faults the write itself cost (ru_minflt) */
+};
+
+/* The mapping and the forked child; every field is set by the vmp_cow_* calls. */
+struct vmp_cow {
+  uintptr_t start;    /* the private anonymous region (between two PROT_NONE pages) */
+  size_t length;
+  size_t page_size;
+  int child_pid;      /* 0 before the fork and after the reap */
+  int to_child;       /* commands: 'w' + value (write page 0), 'q' (exit) */
+  int from_child;     /* struct vmp_cow_view reports */
+};
+
+/// Maps `length` bytes MAP_PRIVATE|MAP_ANONYMOUS read-write between two PROT_NONE guard pages
+/// (so the kernel cannot merge it with a neighbour), MADV_NOHUGEPAGE (one 4 KiB frame per page),
+/// and fills every 32-bit word with `fill`. Returns 0 or -errno.
+int vmp_cow_map(size_t length, uint32_t fill, struct vmp_cow *_Nonnull cow);
+/// Forks. The child (C only, async-signal-safe calls only) arms PR_SET_PDEATHSIG, reads its own
+/// page 0 (pagemap, kpagecount, value) and reports it; the parent waits for that report in
+/// `after_fork`. Returns 0 or -errno.
+int vmp_cow_fork(struct vmp_cow *_Nonnull cow, struct vmp_cow_view *_Nonnull after_fork);
+/// Tells the child to write `value` to page 0, then waits for its report of page 0 after the
+/// write. Returns 0 or -errno (-EPIPE when the child is gone).
+int vmp_cow_child_write(struct vmp_cow *_Nonnull cow, uint32_t value,
+                        struct vmp_cow_view *_Nonnull after_write);
+/// Writes `value` at byte `offset` of the region from the calling thread; returns the minor
+/// faults that one store cost (RUSAGE_THREAD, so other threads' faults do not count), or -errno.
+long vmp_cow_write(struct vmp_cow *_Nonnull cow, size_t offset, uint32_t value);
+/// The 32-bit word at byte `offset` of the region, read by the calling process.
+uint32_t vmp_cow_read(const struct vmp_cow *_Nonnull cow, size_t offset);
+/// Tells the child to exit and reaps it; its wait status in `status`. Returns 0 or -errno.
+int vmp_cow_finish(struct vmp_cow *_Nonnull cow, int *_Nonnull status);
+/// Kills and reaps a child still running, closes the pipes and unmaps the region.
+void vmp_cow_release(struct vmp_cow *_Nonnull cow);
+
 /// prctl(PR_SET_PDEATHSIG, sig): the kernel sends `sig` when the parent thread exits.
 /// Returns 0 or -errno.
 int vmp_set_parent_death_signal(int sig);
