@@ -2,6 +2,8 @@
 public enum Experiment: Hashable, Sendable {
   /// `vmmap --fault TYPE`: make one fault and report it.
   case fault(FaultType)
+  /// `vmmap --demand`: map a region, touch every page, count the faults.
+  case demand(DemandOptions)
   /// `vmmap --cow`: fill a private region, fork, let the child write one page, look at both.
   case copyOnWrite
   /// A report's snapshot of process PID: its map, classification, counters and residency.
@@ -20,6 +22,7 @@ public enum Experiment: Hashable, Sendable {
   public var name: String {
     switch self {
     case .fault(let type): "fault-\(type.rawValue)"
+    case .demand: "demand"
     case .copyOnWrite: "cow"
     case .snapshot(let pid): "snapshot-\(pid)"
     case .testSleep: "test-sleep"
@@ -31,7 +34,23 @@ public enum Experiment: Hashable, Sendable {
     }
   }
 
-  var arguments: [String] { [] }
+  var arguments: [String] {
+    switch self {
+    case .demand(let options): options.arguments
+    default: []
+    }
+  }
+
+  /// The experiment for a child's command line: its name and the arguments after it.
+  public init?(name: String, arguments: [String]) {
+    if name == "demand" {
+      guard let options = DemandOptions(arguments: arguments) else { return nil }
+      self = .demand(options)
+      return
+    }
+    guard arguments.isEmpty else { return nil }
+    self.init(name: name)
+  }
 
   /// The experiment for a child's command-line name.
   public init?(name: String) {
@@ -62,6 +81,15 @@ public enum Experiment: Hashable, Sendable {
     switch self {
     case .fault:
       SandboxLimits(addressSpace: 1 << 30, cpuSeconds: 5, wallTimeout: .seconds(10))
+    case .demand(let options):
+      // The runtime's 1 GiB, the region with its 2 MiB alignment slack and guard pages, and
+      // (--file) a 1 MiB write buffer. An anonymous fault costs about a microsecond of CPU;
+      // a dropped file page costs one 4 KiB disk read. So 10 s of CPU plus 1 s per 64 MiB,
+      // and 30 s of wall time plus 1 s per 16 MiB (4,096 reads a second, a slow SSD).
+      SandboxLimits(
+        addressSpace: (1 << 30) + options.size + (8 << 20),
+        cpuSeconds: 10 + options.size / (64 << 20),
+        wallTimeout: .seconds(30 + Int64(options.size / (16 << 20))))
     case .copyOnWrite:
       // The region and its fork's page tables on top; smaps of both processes three times.
       SandboxLimits(addressSpace: (1 << 30) + (64 << 20), cpuSeconds: 5, wallTimeout: .seconds(20))

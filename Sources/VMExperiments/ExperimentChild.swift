@@ -14,8 +14,10 @@ public enum ExperimentChild {
     }
     // Only for this process: what it starts has another parent.
     unsetenv(Sandbox.parentVariable)
-    guard let name = arguments.first, let experiment = Experiment(name: name) else {
-      fail("unknown experiment '\(arguments.first ?? "")'")
+    guard let name = arguments.first,
+      let experiment = Experiment(name: name, arguments: Array(arguments.dropFirst()))
+    else {
+      fail("unknown experiment '\(arguments.joined(separator: " "))'")
     }
     let limits = experiment.limits
     setLimit(RLIMIT_CORE, soft: 0, hard: 0)
@@ -27,6 +29,8 @@ public enum ExperimentChild {
       switch experiment {
       case .fault(let type):
         output = try encode(try FaultExperiment.run(type))
+      case .demand(let options):
+        output = try encode(try DemandExperiment.run(options, progressFD: progressFD))
       case .copyOnWrite:
         output = try encode(try CowExperiment.run())
       case .snapshot(let pid):
@@ -92,6 +96,15 @@ public enum ExperimentChild {
     _ = line.withCString { write(2, $0, strlen($0)) }
     raise(SIGKILL)
     fail("still alive after SIGKILL")
+  }
+
+  /// The descriptor the parent reads progress from (`Sandbox.run(…, progress:)` sets
+  /// `VMMAP_PROGRESS_FD`), or nil.
+  static var progressFD: Int32? {
+    guard let text = getenv(Sandbox.progressVariable), let fd = Int32(String(cString: text)),
+      fd > 2, fcntl(fd, F_GETFD) >= 0
+    else { return nil }
+    return fd
   }
 
   static func encode<T: Encodable>(_ value: T) throws -> Data {

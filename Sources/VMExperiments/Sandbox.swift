@@ -13,6 +13,10 @@ public enum Sandbox {
   static let stdoutLimit = 4 << 20
   /// The tail of a child's stderr kept for messages.
   static let stderrLimit = 4096
+  /// The environment variable naming the child's progress descriptor.
+  public static let progressVariable = "VMMAP_PROGRESS_FD"
+  /// The progress descriptor's number in the child.
+  static let progressDescriptor: Int32 = 3
   /// The environment variable that tells a child its parent's PID: having armed
   /// PR_SET_PDEATHSIG, the child checks that its parent is still that one (a parent that died
   /// before the prctl would never send the signal).
@@ -20,12 +24,17 @@ public enum Sandbox {
 
   /// Runs `experiment` and decodes its result as `R`. Throws only when the child could not be
   /// started; every way a child can fail is a `ChildOutcome`.
+  ///
+  /// With `progress`, the child also gets a pipe as descriptor 3 (named by
+  /// `VMMAP_PROGRESS_FD`) and every chunk it writes there is passed to `progress` as it
+  /// arrives, on this thread.
   public static func run<R: Decodable & Sendable>(
-    _ experiment: Experiment, as type: R.Type, executable: String = "/proc/self/exe"
+    _ experiment: Experiment, as type: R.Type, executable: String = "/proc/self/exe",
+    progress: ((ArraySlice<UInt8>) -> Void)? = nil
   ) throws(VMMapError) -> SandboxRun<R> {
     let raw = try runRaw(
       name: experiment.name, arguments: experiment.arguments, limits: experiment.limits,
-      executable: executable)
+      executable: executable, progress: progress)
     let outcome: ChildOutcome<R>
     switch raw.status {
     case .exited(0):
@@ -57,28 +66,34 @@ public enum Sandbox {
   }
 
   static func runRaw(
-    name: String, arguments: [String], limits: SandboxLimits, executable: String
+    name: String, arguments: [String], limits: SandboxLimits, executable: String,
+    progress: ((ArraySlice<UInt8>) -> Void)? = nil
   ) throws(VMMapError) -> RawRun {
     let what = "experiment \(name)"
     var outPipe: [Int32] = [-1, -1]
     var errPipe: [Int32] = [-1, -1]
+    var progressPipe: [Int32] = [-1, -1]
     guard vmp_pipe_cloexec(&outPipe) == 0 else {
       throw VMMapError(.ioError, what: what, why: "cannot create a pipe", errno: errno)
     }
-    guard vmp_pipe_cloexec(&errPipe) == 0 else {
-      close(outPipe[0])
-      close(outPipe[1])
-      throw VMMapError(.ioError, what: what, why: "cannot create a pipe", errno: errno)
+    guard vmp_pipe_cloexec(&errPipe) == 0,
+      progress == nil || vmp_pipe_cloexec(&progressPipe) == 0
+    else {
+      let e = errno
+      for fd in outPipe + errPipe where fd >= 0 { close(fd) }
+      throw VMMapError(.ioError, what: what, why: "cannot create a pipe", errno: e)
     }
     let start = ContinuousClock.now
     let spawned = spawn(
       executable: executable, arguments: ["vmmap", "__experiment", name] + arguments,
-      stdout: outPipe[1], stderr: errPipe[1])
+      stdout: outPipe[1], stderr: errPipe[1], progress: progress == nil ? nil : progressPipe[1])
     close(outPipe[1])
     close(errPipe[1])
+    if progressPipe[1] >= 0 { close(progressPipe[1]) }
     defer {
       close(outPipe[0])
       close(errPipe[0])
+      if progressPipe[0] >= 0 { close(progressPipe[0]) }
     }
     let pid = spawned.pid
     guard spawned.error == 0, pid > 0 else {
@@ -92,7 +107,7 @@ public enum Sandbox {
     let deadline = start + limits.wallTimeout
     var stdout: [UInt8] = []
     var stderr: [UInt8] = []
-    var open = [outPipe[0], errPipe[0]]
+    var open = [outPipe[0], errPipe[0]] + (progressPipe[0] >= 0 ? [progressPipe[0]] : [])
     var timedOut = false
     var buffer = [UInt8](repeating: 0, count: 65536)
     // Drain both pipes until end of file, then wait (without reaping) for the exit.
@@ -121,6 +136,8 @@ public enum Sandbox {
         }
         if f.fd == outPipe[0] {
           if stdout.count < stdoutLimit { stdout += buffer[0..<got] }
+        } else if f.fd == progressPipe[0] {
+          progress?(buffer[0..<got])
         } else {
           stderr += buffer[0..<got]
           if stderr.count > 2 * stderrLimit { stderr.removeFirst(stderr.count - stderrLimit) }
@@ -167,8 +184,11 @@ public enum Sandbox {
 
   /// posix_spawn (the PID, or the error number) with the child in its own process group, default signal dispositions and an
   /// empty mask, stdin from /dev/null.
+  /// With `progress`, that descriptor becomes the child's descriptor 3, named by
+  /// `VMMAP_PROGRESS_FD` (the variable is removed from the environment otherwise).
   static func spawn(
-    executable: String, arguments: [String], stdout: Int32, stderr: Int32
+    executable: String, arguments: [String], stdout: Int32, stderr: Int32,
+    progress: Int32? = nil
   ) -> (pid: Int32, error: Int32) {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
@@ -176,6 +196,9 @@ public enum Sandbox {
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_adddup2(&actions, stdout, 1)
     posix_spawn_file_actions_adddup2(&actions, stderr, 2)
+    if let progress {
+      posix_spawn_file_actions_adddup2(&actions, progress, progressDescriptor)
+    }
 
     var attr = posix_spawnattr_t()
     posix_spawnattr_init(&attr)
@@ -192,6 +215,7 @@ public enum Sandbox {
 
     var env = ProcessInfo.processInfo.environment
     env["SWIFT_BACKTRACE"] = "enable=no"
+    env[progressVariable] = progress == nil ? nil : String(progressDescriptor)
     env[parentVariable] = String(getpid())
     let envStrings = env.map { "\($0.key)=\($0.value)" }
     let argv = arguments.map { strdup($0) } + [nil]

@@ -19,6 +19,7 @@ struct VMMapCommand: ParsableCommand {
         vmmap --fault write-readonly          make a fault in a child and explain it
         vmmap --cow                           fork, write one page, watch it being copied
         vmmap --faults -- make -j2            a command's page faults, max RSS, times
+        vmmap --demand --size 64M --thp       demand paging, counted fault by fault
         vmmap --smaps-file smaps.txt --json   a saved smaps file, as JSON
         vmmap --self --format md -o map.md    Markdown for a bug ticket
 
@@ -64,6 +65,33 @@ struct VMMapCommand: ParsableCommand {
       "With --faults: do not trace the command; max RSS is then wait4's ru_maxrss, an upper bound that includes vmmap."
   )
   var noPtrace = false
+
+  @Flag(
+    help:
+      "Demand paging: mmap a region in a sandboxed child, touch every page, count the faults.")
+  var demand = false
+
+  @Option(
+    name: .customLong("size"),
+    help: ArgumentHelp(
+      "--demand's region: 100M or 100MiB (MiB), 100MB (10^6 bytes), 4K… (default 100M).",
+      valueName: "size"))
+  var demandSize: String?
+
+  @Flag(
+    name: .customLong("thp"),
+    help: "--demand with madvise(MADV_HUGEPAGE): 2 MiB transparent huge pages, a fault each.")
+  var demandTHP = false
+
+  @Flag(
+    name: .customLong("read"),
+    help: "--demand reads each page instead of writing it: every page maps the zero page.")
+  var demandRead = false
+
+  @Flag(
+    name: .customLong("file"),
+    help: "--demand on a file dropped from the page cache: major faults.")
+  var demandFile = false
 
   @Option(help: ArgumentHelp("The process for --detail (default: vmmap itself).", valueName: "pid"))
   var pid: String?
@@ -123,6 +151,31 @@ struct VMMapCommand: ParsableCommand {
   var color: ColorChoice = .auto
 
   func validate() throws {
+    if demand {
+      let others =
+        cow || fault != nil || selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil
+        || mapsFile != nil || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil
+        || top != nil || faultsGiven
+      if others {
+        throw ValidationError(
+          "--demand goes alone (with --size, --thp, --read, --file, --json or --format)")
+      }
+      if effectiveFormat == .md {
+        throw ValidationError("--demand renders as text or json, not md")
+      }
+      if demandTHP && demandFile {
+        throw ValidationError(
+          "--thp is for anonymous memory: a file mapping gets no transparent huge pages here (drop --thp or --file)"
+        )
+      }
+      if json && format != nil && format != .json {
+        throw ValidationError("--json contradicts --format \(format!)")
+      }
+      return
+    }
+    if demandSize != nil || demandTHP || demandRead || demandFile {
+      throw ValidationError("--size, --thp, --read and --file go with --demand")
+    }
     if cow {
       let others =
         fault != nil || selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil
@@ -193,11 +246,11 @@ struct VMMapCommand: ParsableCommand {
   func run() throws {
     let modes = [
       selfMap, !mapPIDs.isEmpty, detail != nil, mapsFile != nil, smapsFile != nil, fault != nil,
-      cow, faultsGiven,
+      cow, faultsGiven, demand,
     ]
     if !modes.contains(true) {
       throw ValidationError(
-        "say what to show: --self, --map PID, --detail ADDR, --maps-file F, --smaps-file F, --fault TYPE, --cow, --faults CMD, or report"
+        "say what to show: --self, --map PID, --detail ADDR, --maps-file F, --smaps-file F, --fault TYPE, --cow, --demand, --faults CMD, or report"
       )
     }
     let selection = RegionSelection(kinds: try kinds(), sort: sort, top: top)
@@ -216,6 +269,11 @@ struct VMMapCommand: ParsableCommand {
     }
     if faultsGiven {
       try runFaults()
+      return
+    }
+
+    if demand {
+      try runDemand(style: style)
       return
     }
 

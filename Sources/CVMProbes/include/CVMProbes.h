@@ -252,4 +252,15 @@ struct vmp_command_run {
 int vmp_run_command(const char *_Nonnull path, char *_Nullable const *_Nonnull argv,
                     char *_Nullable const *_Nonnull envp, struct vmp_command_run *_Nonnull run);
 
+/* ---- Demand paging (`vmmap --demand`): the touch loop, in C for volatile accesses. ---- */
+
+/// Touches the first byte of `count` pages of `page_size` bytes from `base`: writes 1 when
+/// `write` is non-zero, otherwise reads. Every access is volatile, so none is optimised away.
+/// Returns the sum of the bytes read (0 for writes).
+unsigned long vmp_touch_pages(volatile unsigned char *_Nonnull base, size_t page_size,
+                              size_t count, int write);
+/// statfs(2)'s f_type (the filesystem's magic number) for `path`, or -errno.
+/// (Glibc's Swift module leaves out <sys/statfs.h>.)
+long long vmp_filesystem_type(const char *_Nonnull path);
+
 #endif

@@ -84,6 +84,12 @@ public final class PagemapReader {
       address: address & ~(pageSize - 1), entry: entry, flags: flags, mapCount: count)
   }
 
+  /// The kpageflags of frame `frame`; nil when `/proc/kpageflags` is not readable.
+  public func flags(ofFrame frame: UInt64) -> PageFlags? {
+    guard kpageflags >= 0 else { return nil }
+    return read64(kpageflags, index: frame).map(PageFlags.init(rawValue:))
+  }
+
   private func read64(_ fd: Int32, index: UInt64) -> UInt64? {
     var value: UInt64 = 0
     let n = withUnsafeMutableBytes(of: &value) { Self.preadFully(fd, $0, offset: index * 8) }

@@ -65,7 +65,7 @@ public struct AddressSpace: Hashable, Sendable {
 }
 
 /// Reads a small text file whole (cpuinfo, swaps, cmdline). Not for hot paths.
-func readSmallFile(_ path: String) throws(VMMapError) -> String {
+public func readSmallFile(_ path: String) throws(VMMapError) -> String {
   switch Syscall.readAll(AT_FDCWD, path) {
   case .success(let bytes): return String(decoding: bytes, as: UTF8.self)
   case .failure(let e):
