@@ -179,21 +179,11 @@ struct DocumentWriter {
     case .html:
       try emit(try ReportRenderer(templates: templates).html(report), to: path)
     case .md:
-      let rendered = try ReportRenderer(templates: templates).markdown(report)
-      let figureDirectory: String
-      if path == "-" {
-        figureDirectory = options.figures ?? "output/figures"
-      } else {
-        figureDirectory = String(
-          path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(
-            separator: "/"))
-      }
-      let prefix = figureDirectory.isEmpty ? "" : figureDirectory + "/"
-      if !figureDirectory.isEmpty { try makeDirectory(figureDirectory) }
-      for figure in rendered.figures {
-        try AtomicFile.write(figure.svg, to: prefix + figure.name + ".svg")
-      }
-      try emit(rendered.markdown, to: path)
+      // Figures go beside the .md; with -o -, into --figures DIR (default output/figures).
+      let toStandardOutput = path == "-"
+      let figureDirectory = toStandardOutput ? options.figures ?? "output/figures" : ""
+      try ReportRenderer(templates: templates).markdown(report, figureDirectory: figureDirectory)
+        .write(markdownTo: path)
     }
   }
 
@@ -205,6 +195,7 @@ struct DocumentWriter {
     }
   }
 
+  /// Creates `path` and its parents (mkdir -p).
   func makeDirectory(_ path: String) throws(VMMapError) {
     var partial = path.hasPrefix("/") ? "" : "."
     for part in path.split(separator: "/") {

@@ -217,7 +217,7 @@ import VMMapTestSupport
     try FileManager.default.copyItem(atPath: vmmapBinary, toPath: dir + "/vmmap")
     chmod(dir, 0o755)
     chmod(dir + "/vmmap", 0o755)
-    let r = try run(dir + "/vmmap", ["--map", "1"], user: 65534)
+    let r = try retryingTextFileBusy { try run(dir + "/vmmap", ["--map", "1"], user: 65534) }
     expectOneLine(r, status: 77, mentioning: ["/proc/1/", "permission denied"])
     #expect(r.stderr.contains("ptrace") || r.stderr.contains("CAP_SYS_PTRACE"))
   }

@@ -82,7 +82,7 @@ import VMMapTestSupport
     let script = dir + "/no-shebang"
     try "exit 0\n".write(toFile: script, atomically: true, encoding: .utf8)
     chmod(script, 0o755)
-    let c = try vmmap("--faults", script)
+    let c = try retryingTextFileBusy { try vmmap("--faults", script) }
     #expect(c.status == 126)
     #expect(c.stderr.contains("not a program the kernel can run"), "\(c.stderr)")
     #expect(c.stderr.split(separator: "\n").count == 1)

@@ -141,11 +141,7 @@ import VMMapTestSupport
     chmod(dir + "/vmmap", 0o755)
     // 126 is ETXTBSY: a child that another test forked meanwhile may still hold the copy's
     // descriptor open for writing, until it execs.
-    var r = try run(dir + "/vmmap", ["--cow", "--json"], user: 65534)
-    for _ in 0..<20 where r.status == 126 && r.stderr.contains("busy") {
-      usleep(100_000)
-      r = try run(dir + "/vmmap", ["--cow", "--json"], user: 65534)
-    }
+    let r = try retryingTextFileBusy { try run(dir + "/vmmap", ["--cow", "--json"], user: 65534) }
     #expect(r.status == 0, "\(r.stderr)")
     let report = try JSONDecoder().decode(CowReport.self, from: r.stdout)
     let (before, forked, written) = try stages(report)

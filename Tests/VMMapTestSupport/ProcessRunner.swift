@@ -177,3 +177,15 @@ public func jsonObject(_ data: Data) throws -> [String: Any] {
   }
   return object
 }
+
+/// Runs `body` again (up to 20 times, 100 ms apart) while it fails with ETXTBSY ("Text file
+/// busy"): a file the test just wrote stays open for writing in any child that another test
+/// forked meanwhile, until that child execs, and executing it fails until then.
+public func retryingTextFileBusy(_ body: () throws -> RunResult) rethrows -> RunResult {
+  var r = try body()
+  for _ in 0..<20 where r.status == 126 && r.stderr.contains("Text file busy") {
+    usleep(100_000)
+    r = try body()
+  }
+  return r
+}

@@ -36,6 +36,8 @@ struct HandoutMarks: ReportMarkSource {
       else { return nil }
       return Self.pageWalk(page.address.value, paging: m.paging)
     case "faults": return faultTable()
+    case "demand": return demandTable()
+    case "cow": return cowTable()
     case "aslr": return aslrTable()
     case "steps": return stepTable()
     case "kernel-config":
@@ -219,6 +221,57 @@ struct HandoutMarks: ReportMarkSource {
       caption: "Each fault made in its own child; signal and si_code as the kernel delivered them.")
   }
 
+  func demandTable() -> ReportTable? {
+    let runs = report.demand.compactMap(\.result)
+    guard !runs.isEmpty else { return nil }
+    return ReportTable(
+      columns: [
+        .init("Experiment"), .init("Pages", .right), .init("Minor faults", .right),
+        .init("Major faults", .right), .init("Present after", .right), .init("RSS growth", .right),
+        .init("Touch time", .right),
+      ],
+      rows: runs.map { d in
+        [
+          HandoutFigures.describe(d.options), thousands(d.pages), thousands(d.faults.minor),
+          thousands(d.faults.major), thousands(d.after.region.presentPages),
+          SizeFormat.iec(d.after.region.rss &- d.before.region.rss),
+          HandoutView.decimal(Double(d.touchNanoseconds) / 1e6, places: 1) + " ms",
+        ]
+      },
+      caption:
+        "Faults from getrusage around the touch loop (checked against /proc/self/stat); pages present from pagemap; RSS of the region from smaps."
+    )
+  }
+
+  func cowTable() -> ReportTable? {
+    guard let cow = report.cow?.result else { return nil }
+    let names: [CowStageName: String] = [
+      .beforeFork: "before fork()", .afterFork: "after fork()",
+      .afterChildWrite: "after the child's write",
+    ]
+    return ReportTable(
+      columns: [
+        .init("Moment"), .init("Parent frame"), .init("Child frame"), .init("kpagecount", .right),
+        .init("Region PSS parent", .right), .init("Region PSS child", .right),
+        .init("Region RSS parent", .right), .init("Region RSS child", .right),
+      ],
+      rows: cow.stages.map { st in
+        [
+          names[st.stage] ?? st.stage.rawValue, st.parent.page0.frame ?? "hidden",
+          st.child?.page0.frame ?? "–",
+          [st.parent.page0.mapCount, st.child?.page0.mapCount].compactMap { $0.map { "\($0)" } }
+            .joined(separator: " / "),
+          SizeFormat.iec(st.parent.region.pss),
+          st.child.map { SizeFormat.iec($0.region.pss) } ?? "–",
+          SizeFormat.iec(st.parent.region.rss),
+          st.child.map { SizeFormat.iec($0.region.rss) } ?? "–",
+        ]
+      },
+      caption:
+        "Page 0's frame from each process's pagemap, its kpagecount, and the region's smaps RSS and PSS."
+    )
+  }
+
   func aslrTable() -> ReportTable? {
     guard let s = report.specimen?.result else { return nil }
     var rows: [[String]] = []
@@ -251,6 +304,7 @@ struct HandoutMarks: ReportMarkSource {
     add(report.process)
     report.faults.forEach(add)
     add(report.cow)
+    report.demand.forEach(add)
     return ReportTable(
       columns: [
         .init("Step"), .init("Status"), .init("Seconds", .right), .init("Minor faults", .right),

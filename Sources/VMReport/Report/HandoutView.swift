@@ -144,8 +144,82 @@ struct HandoutView {
       c["segfaultExample"] = e
     }
 
+    demandContext(&c)
+    cowContext(&c)
     c["hasKernelConfig"] = !(m.kernelConfig ?? [:]).isEmpty
     return c
+  }
+
+  /// The demand variant with these options, when it ran.
+  func demand(thp: Bool = false, read: Bool = false, file: Bool = false) -> DemandReport? {
+    report.demand.compactMap(\.result).first {
+      $0.options.hugePages == thp && $0.options.read == read && $0.options.file == file
+    }
+  }
+
+  func demandContext(_ c: inout [String: Any]) {
+    func common(_ d: DemandReport) -> [String: Any] {
+      var e: [String: Any] = [:]
+      e["size"] = Self.size(d.size)
+      e["pages"] = thousands(d.pages)
+      e["minor"] = thousands(d.faults.minor)
+      e["major"] = thousands(d.faults.major)
+      e["presentBefore"] = thousands(d.before.region.presentPages)
+      e["presentAfter"] = thousands(d.after.region.presentPages)
+      e["rssBefore"] = Self.size(d.before.region.rss)
+      e["rssAfter"] = Self.size(d.after.region.rss)
+      e["rssGrowth"] = Self.size(d.after.region.rss &- d.before.region.rss)
+      e["millis"] = Self.decimal(Double(d.touchNanoseconds) / 1e6, places: 1)
+      return e
+    }
+    if let d = demand() {
+      var e = common(d)
+      if d.faults.surplus != 0 {
+        e["surplus"] = Self.md(
+          "The \(d.faults.surplus) extra faults are the loop's own (a second pass over the same pages faulted \(d.faults.repeatPass) times)."
+        )
+      }
+      c["demandWrite"] = e
+    }
+    if let d = demand(read: true) {
+      var e = common(d)
+      e["zeroPages"] = d.after.region.zeroPages.map(thousands) ?? "?"
+      c["demandRead"] = e
+    }
+    if let d = demand(thp: true) {
+      var e = common(d)
+      e["thpPages"] = d.after.region.thpPages.map(thousands) ?? "?"
+      e["anonHuge"] = Self.size(d.after.region.anonHugePages)
+      c["demandTHP"] = e
+    }
+    if let d = demand(file: true) {
+      var e = common(d)
+      e["cachedAfterDrop"] = d.file.map { thousands($0.cachedAfterDrop) } ?? "?"
+      if let anon = demand() {
+        e["anonMillis"] = Self.decimal(Double(anon.touchNanoseconds) / 1e6, places: 1)
+      } else {
+        e["anonMillis"] = "?"
+      }
+      c["demandFile"] = e
+    }
+  }
+
+  func cowContext(_ c: inout [String: Any]) {
+    guard let cow = report.cow?.result, let shared = cow.stage(.afterFork),
+      let written = cow.stage(.afterChildWrite)
+    else { return }
+    var e: [String: Any] = [:]
+    e["regionSize"] = Self.size(cow.region.size)
+    e["pages"] = thousands(cow.region.pages)
+    e["initial"] = Self.md(cow.initialValue)
+    e["written"] = Self.md(cow.writtenValue)
+    e["frameShared"] = Self.code(shared.parent.page0.frame ?? "hidden")
+    e["countShared"] = shared.parent.page0.mapCount.map { "\($0)" } ?? "?"
+    e["childFaults"] = "\(cow.childWriteMinorFaults)"
+    e["childFrame"] = Self.code(written.child?.page0.frame ?? "hidden")
+    e["copied"] = cow.pagesCopied.map(thousands) ?? "?"
+    e["vmFlags"] = Self.code(cow.region.vmFlags.joined(separator: " "))
+    c["cow"] = e
   }
 
   /// A sample page to walk through the page tables: the heap's, else the first present one.

@@ -21,6 +21,8 @@ public struct Report: Codable, Sendable {
   public var faults: [Step<FaultReport>]
   /// The copy-on-write experiment.
   public var cow: Step<CowReport>?
+  /// Demand paging: write, with THP, read, and a dropped file (`ReportCollector.demandVariants`).
+  public var demand: [Step<DemandReport>]
   /// Wall time of the whole collection, seconds.
   public var seconds: Double
 
@@ -59,6 +61,7 @@ public struct Report: Codable, Sendable {
     add(process)
     faults.forEach(add)
     add(cow)
+    demand.forEach(add)
     return out
   }
 

@@ -34,6 +34,8 @@ public struct ReportCollector: Sendable {
     let faultTypes = options.experiments ? FaultType.allCases : []
     let faults = faultTypes.map { _ in Slot<Step<FaultReport>>() }
     let cow = Slot<Step<CowReport>>()
+    let variants = options.experiments ? Self.demandVariants : []
+    let demand = variants.map { _ in Slot<Step<DemandReport>>() }
 
     var jobs: [@Sendable () -> Void] = []
     if let pid = options.pid {
@@ -41,6 +43,10 @@ public struct ReportCollector: Sendable {
     }
     if options.experiments {
       jobs.append { specimen.value = self.snapshotOfSpecimen() }
+      // The slowest first (the file variant writes, syncs and reads back its file).
+      for (options, slot) in zip(variants, demand).reversed() {
+        jobs.append { slot.value = self.runDemand(options) }
+      }
       jobs.append { cow.value = self.run(.copyOnWrite, as: CowReport.self) }
       for (type, slot) in zip(faultTypes, faults) {
         jobs.append { slot.value = self.run(.fault(type), as: FaultReport.self) }
@@ -51,7 +57,7 @@ public struct ReportCollector: Sendable {
     return Report(
       schemaVersion: Report.currentSchemaVersion, generator: generator, options: options,
       machine: machine, specimen: specimen.value, process: process.value,
-      faults: faults.compactMap(\.value), cow: cow.value,
+      faults: faults.compactMap(\.value), cow: cow.value, demand: demand.compactMap(\.value),
       seconds: (ContinuousClock.now - start).seconds)
   }
 
@@ -67,6 +73,10 @@ public struct ReportCollector: Sendable {
           name: experiment.name, result: result, error: nil, seconds: seconds, child: cost)
       }
       let error = run.error(experiment: experiment)
+      if case .demand(let o) = experiment, o.file {
+        // A killed child cannot remove its scratch file.
+        removeDemandLeftovers(childPID: run.pid)
+      }
       return Step(
         name: experiment.name, result: nil, error: error.map(StepError.init), seconds: seconds,
         child: cost)
@@ -75,6 +85,31 @@ public struct ReportCollector: Sendable {
         name: experiment.name, result: nil, error: StepError(error),
         seconds: (ContinuousClock.now - start).seconds, child: nil)
     }
+  }
+
+  /// The demand-paging experiments a report runs: 16 MiB each (4,096 pages, enough to show
+  /// one fault per page, small enough for the time budget), written, with THP, read, and
+  /// from a file dropped from the page cache.
+  public static let demandVariants = [
+    DemandOptions(size: 16 << 20),
+    DemandOptions(size: 16 << 20, hugePages: true),
+    DemandOptions(size: 16 << 20, read: true),
+    DemandOptions(size: 16 << 20, file: true),
+  ]
+
+  func runDemand(_ options: DemandOptions) -> Step<DemandReport> {
+    var step = run(.demand(options), as: DemandReport.self)
+    step.name = "demand-" + Self.variantName(options)
+    return step
+  }
+
+  /// `write`, `thp`, `read`, `file` (and combinations: `thp-read`).
+  public static func variantName(_ o: DemandOptions) -> String {
+    var words: [String] = []
+    if o.hugePages { words.append("thp") }
+    if o.file { words.append("file") }
+    words.append(o.read ? "read" : "write")
+    return words == ["write"] ? "write" : words.filter { $0 != "write" }.joined(separator: "-")
   }
 
   /// Starts `vmmap __specimen`, snapshots it from a sandboxed child, ends it.

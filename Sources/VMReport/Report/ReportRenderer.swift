@@ -19,38 +19,128 @@ public struct ReportRenderer {
     return (markdown, marks)
   }
 
-  /// Markdown with pipe tables, and the SVG figures to write beside it.
-  public func markdown(_ report: Report) throws(VMMapError) -> (
-    markdown: [UInt8], figures: [ReportFigure]
-  ) {
+  /// Markdown with pipe tables, and the SVG figures to write where its links point
+  /// (`figureDirectory`, relative to the `.md`; empty: beside it).
+  public func markdown(_ report: Report, figureDirectory: String = "") throws(VMMapError)
+    -> MarkdownReport
+  {
     let (markdown, marks) = try stage(report)
-    var out = TextBuffer(capacity: markdown.utf8.count * 2)
-    var used: [ReportFigure] = []
-    MarkdownMarks.expand(markdown, into: &out) { name, out in
-      guard let table = marks.table(named: String(name)) else { return false }
-      let pipe = PipeTable(
-        columns: table.columns.map {
-          (MarkdownEscape.escape($0.title, inTable: true), $0.alignment == .right ? .right : .left)
-        })
-      pipe.header(&out)
-      for row in table.rows {
-        PipeTable.row(row.map { MarkdownEscape.escape($0, inTable: true) }, &out)
-      }
-      return true
-    }
-    _ = used
-    used = []
-    return (out.bytes, used)
+    return try MarkdownReportRenderer(figureDirectory: figureDirectory).render(
+      markdown: markdown, marks: marks)
   }
 
+  /// One self-contained HTML page.
   public func html(_ report: Report) throws(VMMapError) -> [UInt8] {
-    throw VMMapError(.internalError, what: "HTML", why: "not wired yet")
+    let (markdown, marks) = try stage(report)
+    let m = report.machine
+    return try HTMLDocumentRenderer(
+      title: "Virtual memory on \(m.hostname) (Linux \(m.kernel.release))",
+      metadata: [
+        .init(name: "generator", content: report.generator.vmmap),
+        .init(name: "description", content: "A virtual-memory handout measured on this machine"),
+      ]
+    ).render(markdown: markdown, marks: marks)
   }
 }
 
-/// The figures of a report, by mark name.
+/// The figures of a report, by mark name. Each is validated against the SVG schema as it is
+/// built; a figure that fails fails the report (exit 70).
 struct HandoutFigures {
   let report: Report
 
-  func all() throws(VMMapError) -> [String: ReportFigure] { [:] }
+  func all() throws(VMMapError) -> [String: ReportFigure] {
+    var figures: [ReportFigure] = []
+    let userTop = report.machine.paging.userTop
+    if let s = report.specimen?.result {
+      figures.append(
+        try AddressSpaceFigure(
+          name: "address-space",
+          title: "The specimen's address space, high addresses at the top (gaps compressed)",
+          regions: Self.regions(s), userSpaceEnd: userTop
+        ).render())
+      if !s.residency.isEmpty {
+        figures.append(try Self.residency(s, name: "specimen-residency"))
+      }
+    }
+    if let s = report.process?.result {
+      figures.append(
+        try AddressSpaceFigure(
+          name: "process-address-space",
+          title: "The address space of \(s.name) (PID \(s.pid)), high addresses at the top",
+          regions: Self.regions(s), userSpaceEnd: userTop
+        ).render())
+      if !s.residency.isEmpty {
+        figures.append(try Self.residency(s, name: "process-residency"))
+      }
+    }
+    if let cow = report.cow?.result, let figure = try Self.copyOnWrite(cow) {
+      figures.append(figure)
+    }
+    for step in report.demand {
+      guard let d = step.result else { continue }
+      figures.append(
+        try DemandPagingFigure(
+          name: "demand-" + ReportCollector.variantName(d.options),
+          title: "Demand paging, \(Self.describe(d.options)): RSS and faults as pages are touched",
+          samples: d.samples.map {
+            DemandPagingFigure.Sample(
+              pagesTouched: $0.pagesTouched, rssBytes: $0.rssBytes,
+              minorFaults: UInt64($0.minorFaults), majorFaults: UInt64($0.majorFaults))
+          },
+          totalPages: d.pages, pageSize: d.pageSize
+        ).render())
+    }
+    return Dictionary(figures.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+  }
+
+  static func describe(_ o: DemandOptions) -> String {
+    let what = o.file ? "a file dropped from the page cache" : "anonymous memory"
+    return "\(o.read ? "reading" : "writing") \(SizeFormat.iec(o.size)) of \(what)"
+      + (o.hugePages ? " with MADV_HUGEPAGE" : "")
+  }
+
+  /// A snapshot's regions for the address-space figure: the name as the kernel printed it
+  /// (its exact bytes when they are not UTF-8), else what vmmap decided the region is.
+  static func regions(_ s: MapSnapshot) -> [AddressSpaceFigure.Region] {
+    s.regions.map { r in
+      let label: [UInt8] =
+        r.nameBytes.flatMap(Redactor.unhex)
+        ?? (r.name.isEmpty ? Array(r.description.utf8) : Array(r.name.utf8))
+      return AddressSpaceFigure.Region(
+        start: r.start.value, end: r.end.value, kind: r.kind, label: label)
+    }
+  }
+
+  static func residency(_ s: MapSnapshot, name: String) throws(VMMapError) -> ReportFigure {
+    try ResidencyFigure(
+      name: name,
+      title: "Which pages of the largest regions are in RAM (from /proc/\(s.pid)/pagemap)",
+      strips: s.residency.map { r in
+        ResidencyStrip(
+          label: "\(r.label) (\(r.kind.rawValue))", start: r.start.value,
+          pages: r.states.map { $0 == 1 ? .present : $0 == 2 ? .swapped : .notPresent })
+      }
+    ).render()
+  }
+
+  /// Parent and child pointing at page 0's frames after the fork and after the child's write.
+  static func copyOnWrite(_ c: CowReport) throws(VMMapError) -> ReportFigure? {
+    guard let after = c.stage(.afterFork), let written = c.stage(.afterChildWrite),
+      let childAfter = after.child, let childWritten = written.child,
+      let page = UInt64(c.region.start.dropFirst(2), radix: 16)
+    else { return nil }
+    func frame(_ p: CowPage) -> UInt64? { p.frame.flatMap { UInt64($0.dropFirst(2), radix: 16) } }
+    func value(_ p: CowPage) -> UInt64 { UInt64(p.value.dropFirst(2), radix: 16) ?? 0 }
+    func moment(_ parent: CowPage, _ child: CowPage) -> CopyOnWriteFigure.Moment {
+      CopyOnWriteFigure.Moment(
+        parentFrame: frame(parent), childFrame: frame(child), parentMapCount: parent.mapCount,
+        childMapCount: child.mapCount, parentValue: value(parent), childValue: value(child))
+    }
+    return try CopyOnWriteFigure(
+      name: "copy-on-write",
+      title: "Page 0 of the 10 MiB region after fork() and after the child's write: real frames",
+      pageAddress: page, before: moment(after.parent.page0, childAfter.page0),
+      after: moment(written.parent.page0, childWritten.page0)
+    ).render()
+  }
 }
