@@ -53,7 +53,7 @@ struct RegionMaker {
 
   /// The names `--hostile` maps files and memfds under: markup, Markdown, control characters,
   /// bidi overrides and invalid UTF-8 (any byte but `/` and NUL can name a file).
-  public static let hostileNames: [[UInt8]] = [
+  static let hostileNames: [[UInt8]] = [
     Array("<script>alert(1)</script>".utf8), Array("](javascript:alert(1))".utf8),
     Array("| a | b |".utf8), Array("`code`".utf8), Array("**bold**".utf8),
     Array("\u{1b}[31mred\u{1b}[0m".utf8), [0x69, 0x6e, 0xff, 0xfe, 0x76, 0x61, 0x6c, 0x69, 0x64],

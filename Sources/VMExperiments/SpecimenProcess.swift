@@ -135,3 +135,8 @@ public struct SpecimenError: Error, CustomStringConvertible {
   public var description: String
   public init(_ description: String) { self.description = description }
 }
+
+extension SpecimenProcess {
+  /// How many files (and memfds) `__specimen --hostile` names with hostile names.
+  public static var hostileNameCount: Int { RegionMaker.hostileNames.count }
+}

@@ -30,6 +30,16 @@ struct HandoutMarks: ReportMarkSource {
       return report.process?.result.map { s in
         Self.regions(Array(s.regions.sorted { ($0.rss ?? 0) > ($1.rss ?? 0) }.prefix(20)))
       }
+    case "process-regions":
+      return report.process?.result.map { s in
+        guard s.regions.count > Self.regionRowLimit else { return Self.regions(s.regions) }
+        var table = Self.regions(
+          s.regions.sorted { ($0.rss ?? 0, $1.start) > ($1.rss ?? 0, $0.start) }
+            .prefix(Self.regionRowLimit).sorted { $0.start < $1.start })
+        table.caption =
+          "The \(thousands(Self.regionRowLimit)) regions with the most resident memory, of \(thousands(s.regions.count)); the JSON model (--format json) keeps every region."
+        return table
+      }
     case "sample-pages": return report.specimen?.result.map(Self.samplePages)
     case "page-walk":
       guard let s = report.specimen?.result, let page = HandoutView(report: report).walkPage(s)
@@ -123,6 +133,10 @@ struct HandoutMarks: ReportMarkSource {
         ]
       })
   }
+
+  /// The most region rows an HTML or Markdown page lists for one process (a 60,000-region map
+  /// would make a page of tens of megabytes; the JSON keeps them all).
+  static let regionRowLimit = 500
 
   /// A shared library's segment or its bss tail.
   static func belongsToLibrary(_ r: SnapshotRegion, _ s: MapSnapshot) -> Bool {
