@@ -9,8 +9,9 @@ import VMMapCore
 /// and `PR_SET_PDEATHSIG` (`ExperimentChild`); the parent enforces the wall-clock timeout with
 /// `kill(-pgid, SIGKILL)` and reaps with `wait4`. The parent never handles SIGSEGV itself.
 public enum Sandbox {
-  /// The most of a child's stdout kept (a result is a few KiB).
-  static let stdoutLimit = 4 << 20
+  /// The most of a child's stdout kept: a result is a few KiB, but the snapshot of a
+  /// 60,000-region process is ~30 MB of JSON. More is a runaway child (invalid output).
+  static let stdoutLimit = 256 << 20
   /// The tail of a child's stderr kept for messages.
   static let stderrLimit = 4096
   /// The environment variable naming the child's progress descriptor.

@@ -88,8 +88,13 @@ import VMMapTestSupport
           (process["result"] as? [String: Any])?["regions"] as? [[String: Any]])
         // The name that is not UTF-8 keeps its bytes beside the readable form.
         #expect(regions.contains { ($0["nameBytes"] as? String)?.contains("fffe") == true })
-        #expect(regions.contains { ($0["name"] as? String)?.hasSuffix("/<script>alert(1)</script>") == true })
-        let long = regions.compactMap { $0["name"] as? String }.first { $0.hasSuffix("/long<b>.dat") }
+        #expect(
+          regions.contains {
+            ($0["name"] as? String)?.hasSuffix("/<script>alert(1)</script>") == true
+          })
+        let long = regions.compactMap { $0["name"] as? String }.first {
+          $0.hasSuffix("/long<b>.dat")
+        }
         #expect((long?.utf8.count ?? 0) > 3800)
         continue
       }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import CVMProbes
 import Testing
 import VMMapTestSupport
 
@@ -264,5 +265,82 @@ func validateReportSchema(_ path: String) throws -> RunResult {
 extension String {
   var trimmed: String {
     String(drop { $0 == " " || $0 == "\n" }.reversed().drop { $0 == " " || $0 == "\n" }.reversed())
+  }
+}
+
+/// A process with 60,000 mappings: the HTML page summarises (under 2 MB), the JSON model keeps
+/// every region. (Time is measured by bench/report, not here.)
+@Suite(.serialized) struct ReportScaleTests {
+  @Test func sixtyThousandRegionsStayUnderTwoMegabytesOfHTML() throws {
+    var template = Array("/tmp/vmmap-report-scale.XXXXXX".utf8CString)
+    let dir = String(cString: mkdtemp(&template)!)
+    defer { _ = try? run("/bin/rm", ["-rf", dir]) }
+    let cc = try run(
+      "/usr/bin/cc", ["-O2", "-o", dir + "/specimen", repositoryRoot + "/bench/specimen.c"])
+    #expect(cc.status == 0, "\(cc.stderr)")
+    let specimen = try BenchSpecimen(dir + "/specimen", ["maps", "60000"])
+    defer { specimen.stop() }
+
+    let html = dir + "/p.html"
+    let h = try vmmap("report", "--pid", "\(specimen.pid)", "--no-experiments", "-o", html)
+    #expect(h.status == 0, "\(h.stderr)")
+    let size = try #require(try FileManager.default.attributesOfItem(atPath: html)[.size] as? Int)
+    #expect(size < 2_000_000, "the page is \(size) bytes")
+    let page = try String(contentsOfFile: html, encoding: .utf8)
+    #expect(page.contains("The 500 regions with the most resident memory, of 60,0"))
+
+    let json = dir + "/p.json"
+    let j = try vmmap("report", "--pid", "\(specimen.pid)", "--no-experiments", "-o", json)
+    #expect(j.status == 0, "\(j.stderr)")
+    let model = try jsonObject(try Data(contentsOf: URL(fileURLWithPath: json)))
+    let regions = try #require(
+      ((model["process"] as? [String: Any])?["result"] as? [String: Any])?["regions"] as? [Any])
+    let maps = try readProcFile("/proc/\(specimen.pid)/maps").split(separator: "\n").count
+    #expect(regions.count == maps)
+    #expect(regions.count > 60_000)
+  }
+}
+
+/// bench/specimen, started and read up to its READY line.
+final class BenchSpecimen {
+  let pid: pid_t
+
+  init(_ path: String, _ arguments: [String]) throws {
+    var pipe: [Int32] = [-1, -1]
+    guard vmp_pipe_cloexec(&pipe) == 0 else { throw POSIXError(.EIO) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, pipe[1], 1)
+    let argv = ([path] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var child: pid_t = 0
+    var rc = ETXTBSY
+    // The binary was just written: a child another test forked meanwhile may hold it open.
+    for _ in 0..<20 where rc == ETXTBSY {
+      rc = posix_spawn(&child, path, &actions, nil, argv, environ)
+      if rc == ETXTBSY { usleep(100_000) }
+    }
+    close(pipe[1])
+    defer { close(pipe[0]) }
+    guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
+    pid = child
+    var seen: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while !String(decoding: seen, as: UTF8.self).contains("READY") {
+      let n = buffer.withUnsafeMutableBytes { read(pipe[0], $0.baseAddress, $0.count) }
+      if n < 0 && errno == EINTR { continue }
+      guard n > 0 else {
+        stop()
+        throw POSIXError(.ECHILD)
+      }
+      seen += buffer[..<n]
+    }
+  }
+
+  func stop() {
+    kill(pid, SIGKILL)
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
   }
 }
