@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VMExperiments
 import VMMapCore
 import VMMapTestSupport
 
@@ -68,94 +69,19 @@ struct BrowserTests {
 
   // MARK: the page
 
-  /// A handout-like report: prose, a region table, an address-space figure, the hostile table,
-  /// a nested mark and a missing one.
+  /// The real handout: `vmmap report` (every experiment) plus `--pid` of a specimen whose
+  /// files and memfds have hostile names (markup, Markdown, escapes, invalid UTF-8).
   func writeReport() throws -> String {
     try FileManager.default.createDirectory(
       atPath: Self.directory, withIntermediateDirectories: true)
-    let markdown = """
-      # Virtual memory of a small process
-
-      This handout shows the address space of one process on this machine, region by region, \
-      as the kernel reports it in `/proc/PID/smaps`. Every number is the kernel's.
-
-      ## The address space at a glance
-
-      ```vmmap figure=address-space
-      ```
-
-      Low addresses hold the program, high ones the stack; shared libraries sit in between, \
-      with **large gaps** that no page backs.
-
-      ## Regions
-
-      ```vmmap table=regions
-      ```
-
-      ### Reading the table
-
-      - *RSS* counts pages in RAM now; *PSS* divides each shared page by its mappers.
-      - A table in a list item:
-
-        ```vmmap table=small
-        ```
-
-      > A note in a quote: `[vsyscall]` is listed in `maps` but not counted in `VmSize`.
-
-      ## Names are shown, never obeyed
-
-      ```vmmap table=hostile
-      ```
-
-      ## A mark with nothing behind it
-
-      ```vmmap figure=not-drawn
-      ```
-
-      """
-    let bytes = try HTMLDocumentRenderer(
-      title: "vmmap: virtual memory of a small process",
-      metadata: [.init(name: "generator", content: "vmmap tests")]
-    ).render(markdown: markdown, marks: browserMarks())
+    let specimen = try SpecimenProcess(
+      executable: SpecimenProcess.binary, arguments: ["--hostile"])
+    defer { specimen.stop() }
     let page = Self.directory + "/report.html"
-    try AtomicFile.write(bytes, to: page)
+    let r = try vmmap("report", "--pid", "\(specimen.pid)", "-o", page)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr.isEmpty, "\(r.stderr)")
     return page
-  }
-
-  func browserMarks() -> TestMarks {
-    var marks = reportMarks()
-    marks.figures["address-space"] = ReportFigure(
-      name: "address-space", title: "The address space from low to high addresses",
-      svg: Array(addressSpaceSVG.utf8))
-    marks.tables["regions"] = ReportTable(
-      columns: [
-        .init("Address range"), .init("Size", .right), .init("Perms"), .init("RSS", .right),
-        .init("PSS", .right), .init("Kind"), .init("Name"),
-      ],
-      rows: [
-        [
-          "0x555555554000-0x555555555000", "4 KiB", "r--p", "4K", "4K", "executable",
-          "/usr/bin/demo",
-        ],
-        [
-          "0x555555555000-0x555555557000", "8 KiB", "r-xp", "8K", "8K", "executable",
-          "/usr/bin/demo",
-        ],
-        ["0x555555560000-0x555555581000", "132 KiB", "rw-p", "12K", "12K", "heap", "[heap]"],
-        [
-          "0x7f0000000000-0x7f0000002000", "8 KiB", "r-xp", "8K", "2K", "shared-library",
-          "/usr/lib/x86_64-linux-gnu/libz.so.1.2.13",
-        ],
-        [
-          "0x7ffd00000000-0x7ffd00021000", "132 KiB", "rw-p", "16K", "16K", "main-stack", "[stack]",
-        ],
-        [
-          "0xffffffffff600000-0xffffffffff601000", "4 KiB", "--xp", "0", "0", "vsyscall",
-          "[vsyscall]",
-        ],
-      ],
-      caption: "Sizes in IEC units; RSS and PSS from /proc/PID/smaps.")
-    return marks
   }
 
   // MARK: running Chromium
@@ -190,8 +116,12 @@ struct BrowserTests {
     var screenshot: String
 
     /// Console messages of the page (`INFO:CONSOLE…] "message", source: URL (line)`).
+    /// Console lines, without those of Chromium's own pages (`source: chrome://…`, such as
+    /// its new-tab page complaining that the cut-off network is slow).
     var consoleLines: [Substring] {
-      stderr.split(separator: "\n").filter { $0.contains(":CONSOLE") }
+      stderr.split(separator: "\n").filter {
+        $0.contains(":CONSOLE") && !$0.contains("source: chrome://")
+      }
     }
 
     func screenshotStats() throws -> ScreenshotStats { try ScreenshotStats(png: screenshot) }
@@ -386,32 +316,3 @@ private let pngStats: Result<String, any Error> = Result {
 }
 
 func pngStatsTool() throws -> String { try pngStats.get() }
-
-/// An address-space figure in vmmap's SVG subset: regions as bars from low to high addresses.
-let addressSpaceSVG = """
-  <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 720 190" width="720" height="190" \
-  font-family="DejaVu Sans, sans-serif" font-size="12"><title>Address space</title>\
-  <rect x="0" y="0" width="720" height="190" fill="#ffffff"/>\
-  <text x="20" y="24" font-size="14" font-weight="bold" fill="#1f2328">Low addresses → high \
-  addresses (not to scale)</text>\
-  <rect x="20" y="50" width="90" height="60" fill="#4a7fc1"/>\
-  <rect x="112" y="50" width="70" height="60" fill="#5fa55a"/>\
-  <rect x="184" y="50" width="160" height="60" fill="#eef1f4" stroke="#9aa4ae" \
-  stroke-dasharray="4 3"/>\
-  <rect x="346" y="50" width="150" height="60" fill="#d9893b"/>\
-  <rect x="498" y="50" width="110" height="60" fill="#eef1f4" stroke="#9aa4ae" \
-  stroke-dasharray="4 3"/>\
-  <rect x="610" y="50" width="90" height="60" fill="#b9525b"/>\
-  <text x="65" y="85" text-anchor="middle" fill="#ffffff">program</text>\
-  <text x="147" y="85" text-anchor="middle" fill="#ffffff">heap</text>\
-  <text x="264" y="85" text-anchor="middle" fill="#59636e">gap</text>\
-  <text x="421" y="85" text-anchor="middle" fill="#ffffff">libraries</text>\
-  <text x="553" y="85" text-anchor="middle" fill="#59636e">gap</text>\
-  <text x="655" y="85" text-anchor="middle" fill="#ffffff">stack</text>\
-  <text x="20" y="132" fill="#59636e">0x555555554000</text>\
-  <text x="700" y="132" text-anchor="end" fill="#59636e">0x7ffd00021000</text>\
-  <path d="M20 150 H700" stroke="#59636e"/><path d="M690 145 L700 150 L690 155" \
-  fill="none" stroke="#59636e"/>\
-  <text x="360" y="175" text-anchor="middle" fill="#59636e">128 TiB of user address space, \
-  47-bit, 4-level paging</text></svg>
-  """
