@@ -6,6 +6,8 @@ public enum Experiment: Hashable, Sendable {
   case demand(DemandOptions)
   /// `vmmap --cow`: fill a private region, fork, let the child write one page, look at both.
   case copyOnWrite
+  /// `vmmap --walk ADDR`: follow addresses of a process through its page tables.
+  case walk(WalkRequest)
   /// A report's snapshot of process PID: its map, classification, counters and residency.
   case snapshot(pid: Int32)
   /// For the runner's tests only, all harmless: sleeps past a one-second timeout (with a
@@ -24,6 +26,7 @@ public enum Experiment: Hashable, Sendable {
     case .fault(let type): "fault-\(type.rawValue)"
     case .demand: "demand"
     case .copyOnWrite: "cow"
+    case .walk: "walk"
     case .snapshot(let pid): "snapshot-\(pid)"
     case .testSleep: "test-sleep"
     case .testCrash: "test-crash"
@@ -37,6 +40,7 @@ public enum Experiment: Hashable, Sendable {
   var arguments: [String] {
     switch self {
     case .demand(let options): options.arguments
+    case .walk(let request): request.arguments
     default: []
     }
   }
@@ -46,6 +50,11 @@ public enum Experiment: Hashable, Sendable {
     if name == "demand" {
       guard let options = DemandOptions(arguments: arguments) else { return nil }
       self = .demand(options)
+      return
+    }
+    if name == "walk" {
+      guard let request = WalkRequest(arguments: arguments) else { return nil }
+      self = .walk(request)
       return
     }
     guard arguments.isEmpty else { return nil }
@@ -93,6 +102,9 @@ public enum Experiment: Hashable, Sendable {
     case .copyOnWrite:
       // The region and its fork's page tables on top; smaps of both processes three times.
       SandboxLimits(addressSpace: (1 << 30) + (64 << 20), cpuSeconds: 5, wallTimeout: .seconds(20))
+    case .walk:
+      // The whole map with smaps (as a snapshot reads it), a few pagemap reads and scans.
+      SandboxLimits(addressSpace: 4 << 30, cpuSeconds: 30, wallTimeout: .seconds(60))
     case .snapshot:
       // A 60,000-region map: the smaps text streams through, the model holds ~30 MB.
       SandboxLimits(addressSpace: 4 << 30, cpuSeconds: 30, wallTimeout: .seconds(60))

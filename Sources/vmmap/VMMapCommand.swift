@@ -16,6 +16,7 @@ struct VMMapCommand: ParsableCommand {
         vmmap --map 1234 --table --top 20     the 20 largest regions by RSS
         vmmap --map 1234 --kind thread-stack,guard-page
         vmmap --detail 0x7ffd12345678 --pid 1234
+        vmmap --walk 0x7ffd12345678 --pid 1234  follow an address through the page tables
         vmmap --fault write-readonly          make a fault in a child and explain it
         vmmap --cow                           fork, write one page, watch it being copied
         vmmap --faults -- make -j2            a command's page faults, max RSS, times
@@ -40,6 +41,12 @@ struct VMMapCommand: ParsableCommand {
     help: ArgumentHelp(
       "Explain one address: its region, page and what an access does.", valueName: "addr"))
   var detail: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Follow one address through the page tables: indices per level, region, page size, frame, pagemap and kpageflags bits, and the page-table cost (in a sandboxed child).",
+      valueName: "addr"))
+  var walk: String?
 
   @Option(
     help: ArgumentHelp(
@@ -93,7 +100,7 @@ struct VMMapCommand: ParsableCommand {
     help: "--demand on a file dropped from the page cache: major faults.")
   var demandFile = false
 
-  @Option(help: ArgumentHelp("The process for --detail (default: vmmap itself).", valueName: "pid"))
+  @Option(help: ArgumentHelp("The process for --detail or --walk (default: vmmap itself).", valueName: "pid"))
   var pid: String?
 
   @Option(
@@ -151,11 +158,24 @@ struct VMMapCommand: ParsableCommand {
   var color: ColorChoice = .auto
 
   func validate() throws {
+    if walk != nil {
+      let others =
+        demand || cow || fault != nil || selfMap || !mapPIDs.isEmpty || detail != nil
+        || mapsFile != nil || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil
+        || top != nil || faultsGiven || noPtrace || demandSize != nil || demandTHP || demandRead
+        || demandFile
+      if others { throw ValidationError("--walk ADDR goes alone (with --pid, --json or --format)") }
+      if effectiveFormat == .md { throw ValidationError("--walk renders as text or json, not md") }
+      if json && format != nil && format != .json {
+        throw ValidationError("--json contradicts --format \(format!)")
+      }
+      return
+    }
     if demand {
       let others =
         cow || fault != nil || selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil
         || mapsFile != nil || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil
-        || top != nil || faultsGiven
+        || top != nil || faultsGiven || walk != nil
       if others {
         throw ValidationError(
           "--demand goes alone (with --size, --thp, --read, --file, --json or --format)")
@@ -180,7 +200,7 @@ struct VMMapCommand: ParsableCommand {
       let others =
         fault != nil || selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil
         || mapsFile != nil || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil
-        || top != nil || faultsGiven
+        || top != nil || faultsGiven || walk != nil
       if others { throw ValidationError("--cow goes alone (with --json or --format)") }
       if effectiveFormat == .md { throw ValidationError("--cow renders as text or json, not md") }
       return
@@ -194,6 +214,7 @@ struct VMMapCommand: ParsableCommand {
       let others =
         selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil || mapsFile != nil
         || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil || top != nil
+        || walk != nil
       if others { throw ValidationError("--fault TYPE goes alone (with --json or --format)") }
       if effectiveFormat == .md { throw ValidationError("--fault renders as text or json, not md") }
       return
@@ -246,11 +267,11 @@ struct VMMapCommand: ParsableCommand {
   func run() throws {
     let modes = [
       selfMap, !mapPIDs.isEmpty, detail != nil, mapsFile != nil, smapsFile != nil, fault != nil,
-      cow, faultsGiven, demand,
+      cow, faultsGiven, demand, walk != nil,
     ]
     if !modes.contains(true) {
       throw ValidationError(
-        "say what to show: --self, --map PID, --detail ADDR, --maps-file F, --smaps-file F, --fault TYPE, --cow, --demand, --faults CMD, or report"
+        "say what to show: --self, --map PID, --detail ADDR, --maps-file F, --smaps-file F, --fault TYPE, --cow, --demand, --faults CMD, --walk ADDR, or report"
       )
     }
     let selection = RegionSelection(kinds: try kinds(), sort: sort, top: top)
@@ -274,6 +295,10 @@ struct VMMapCommand: ParsableCommand {
 
     if demand {
       try runDemand(style: style)
+      return
+    }
+    if let walk {
+      try runWalk(walk, style: style)
       return
     }
 
