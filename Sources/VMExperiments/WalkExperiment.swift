@@ -62,7 +62,7 @@ public enum WalkExperiment {
           pagemap: pagemap, space: space, softDirty: soft.supported, thpSize: thpSize))
     }
     return WalkReport(
-      pid: pid, command: map.status?.name ?? "", levels: space.pagingLevels,
+      schemaVersion: 1, pid: pid, command: map.status?.name ?? "", levels: space.pagingLevels,
       cpuHasLA57: space.cpuHasLA57, virtualAddressBits: space.virtualAddressBits,
       pageSize: space.pageSize, userTop: Address(space.userTop),
       softDirtySupported: soft.supported, softDirtySource: soft.source, walks: walks,
@@ -189,7 +189,8 @@ public enum WalkExperiment {
       signBits: BitRange(high: sign.high, low: sign.low, value: split.signValue), steps: steps,
       pageOffset: BitRange(high: split.offsetBits - 1, low: 0, value: split.offset),
       region: region.map(walkRegion),
-      gap: region == nil && user ? detail.gap.map { WalkGap(start: Address($0.start), end: Address($0.end)) } : nil,
+      gap: region == nil && user
+        ? detail.gap.map { WalkGap(start: Address($0.start), end: Address($0.end)) } : nil,
       mappedPageSize: size, pageSizeSource: source, leafLevel: leaf, leafOffset: leafOffset,
       page: page, accesses: accesses,
       conclusion: conclusion(
@@ -230,6 +231,10 @@ public enum WalkExperiment {
         "Not canonical: bits \(split.signBits.high)–\(split.signBits.low) must all equal bit \(split.signBits.low - 1). The CPU refuses the address before any walk (a general-protection fault, SIGSEGV in user space)."
     }
     if !user {
+      if let region {
+        return
+          "Above user space, where maps still lists \(region.mapping.rawName.string) (\(region.classification.description)): pagemap covers user space only, so the walk stops at the split; the kernel's tables and entries here are its own."
+      }
       return
         "In the kernel's half of the address space: the same tables hold it, but its entries are supervisor-only, so a user-mode access faults (SIGSEGV) and pagemap shows nothing."
     }
@@ -241,7 +246,8 @@ public enum WalkExperiment {
     guard let page else { return "No page data." }
     if page.present {
       let levelName = leaf?.rawValue ?? "PTE"
-      let frame = page.frame.map { "frame \($0), physical address \(page.physicalAddress!)" }
+      let frame =
+        page.frame.map { "frame \($0), physical address \(page.physicalAddress!)" }
         ?? "a frame this user may not see"
       return
         "Present: the \(levelName) entry maps a \(sizeName(size ?? 4096)) page at \(frame)."
@@ -255,12 +261,18 @@ public enum WalkExperiment {
     var s =
       "Not present: no page is mapped here yet (the \(region.permissions.description) region is there, the entry is empty)."
     if let read {
-      s += " A first read " + (read.fault.map { "takes a \($0)" } ?? read.result) + "."
+      s += " A first read " + effect(read) + "."
     }
     if let write, write.fault != read?.fault || write.result != read?.result {
-      s += " A first write " + (write.fault.map { "takes a \($0)" } ?? write.result) + "."
+      s += " A first write " + effect(write) + "."
     }
     return s
+  }
+
+  /// `raises SIGSEGV (SEGV_ACCERR)`, `takes a minor fault: …`, `succeeds`.
+  static func effect(_ a: WalkAccess) -> String {
+    if a.result.hasPrefix("SIG") { return "raises " + a.result }
+    return a.fault.map { "takes a \($0)" } ?? a.result
   }
 
   /// The page-table cost: VmPTE, and tables per level computed from the regions and from the

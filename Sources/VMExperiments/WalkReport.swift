@@ -4,6 +4,8 @@ import VMMapCore
 /// split into its page-table indices and followed as far as user space can see, and what the
 /// process's page tables cost.
 public struct WalkReport: Codable, Hashable, Sendable {
+  /// The version of this shape (docs/schema/walk.schema.json).
+  public var schemaVersion = 1
   public var pid: Int32
   /// The process's name (`Name:` in status), as the kernel has it.
   public var command: String

@@ -100,7 +100,9 @@ struct VMMapCommand: ParsableCommand {
     help: "--demand on a file dropped from the page cache: major faults.")
   var demandFile = false
 
-  @Option(help: ArgumentHelp("The process for --detail or --walk (default: vmmap itself).", valueName: "pid"))
+  @Option(
+    help: ArgumentHelp(
+      "The process for --detail or --walk (default: vmmap itself).", valueName: "pid"))
   var pid: String?
 
   @Option(

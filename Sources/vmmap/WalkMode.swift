@@ -63,10 +63,12 @@ struct WalkTextRenderer {
     if !w.canonical || !w.userSpace {
       out.append("")
       out += wrap(esc(w.conclusion), first: "", rest: "")
+      out += accesses(w)
       return out
     }
     out.append("")
-    out.append("THE WALK (indices computed from the address; pages below each entry from PAGEMAP_SCAN)")
+    out.append(
+      "THE WALK (indices computed from the address; pages below each entry from PAGEMAP_SCAN)")
     out.append("  CR3 (the PGD's physical address: kernel-only)")
     var indent = "  "
     for s in w.steps {
@@ -101,14 +103,16 @@ struct WalkTextRenderer {
     out.append("")
     out.append("REGION")
     if let g = w.region {
-      out.append("  \(g.start)-\(g.end) \(g.permissions)  \(g.kind.rawValue)  \(esc(g.description))")
+      out.append(
+        "  \(g.start)-\(g.end) \(g.permissions)  \(g.kind.rawValue)  \(esc(g.description))")
       if !g.name.isEmpty { out.append("  Name:          \(esc(g.name))") }
       var sizes = ""
       if let size = w.mappedPageSize {
         sizes += "\(SizeFormat.iec(size))"
         if let source = w.pageSizeSource { sizes += " (\(esc(source)))" }
       } else {
-        sizes += "smaps KernelPageSize \(SizeFormat.iec(g.kernelPageSize ?? r.pageSize)) (no page here yet)"
+        sizes +=
+          "smaps KernelPageSize \(SizeFormat.iec(g.kernelPageSize ?? r.pageSize)) (no page here yet)"
       }
       out += wrap(sizes, first: "  Page size:     ", rest: "                 ")
       out.append(
@@ -123,9 +127,15 @@ struct WalkTextRenderer {
       out.append("")
       out.append("PAGE (/proc/\(r.pid)/pagemap entry \(p.pagemap))")
       out.append("  Present:       \(p.present ? "yes (bit 63)" : "no (bit 63 clear)")")
-      out.append("  Swapped:       \(p.swapped ? "yes (bit 62): type \(p.swapType ?? 0), offset \(p.swapOffset ?? 0)" : "no (bit 62 clear)")")
-      out.append("  File/shared:   \(p.fileOrShared ? "yes (bit 61): a file page or shared anonymous memory" : "no (bit 61 clear): private anonymous, or nothing mapped")")
-      out.append("  Exclusive:     \(p.exclusive ? "yes (bit 56): mapped by this process only" : "no (bit 56 clear)")")
+      out.append(
+        "  Swapped:       \(p.swapped ? "yes (bit 62): type \(p.swapType ?? 0), offset \(p.swapOffset ?? 0)" : "no (bit 62 clear)")"
+      )
+      out.append(
+        "  File/shared:   \(p.fileOrShared ? "yes (bit 61): a file page or shared anonymous memory" : "no (bit 61 clear): private anonymous, or nothing mapped")"
+      )
+      out.append(
+        "  Exclusive:     \(p.exclusive ? "yes (bit 56): mapped by this process only" : "no (bit 56 clear)")"
+      )
       let soft: String
       switch (r.softDirtySupported, p.softDirty) {
       case (true?, let bit?): soft = bit ? "yes (bit 55)" : "no (bit 55 clear)"
@@ -136,12 +146,21 @@ struct WalkTextRenderer {
       out += wrap(soft, first: "  Soft-dirty:    ", rest: "                 ")
       if p.uffdWriteProtected { out.append("  uffd-wp:       yes (bit 57)") }
       if p.present {
-        out.append("  Frame:         \(p.frame?.description ?? "not visible")" + (p.physicalAddress.map { " → physical address \($0)" } ?? ""))
-        if let note = p.frameNote { out += wrap(esc(note), first: "  Note:          ", rest: "                 ") }
-        if let count = p.mapCount { out.append("  kpagecount:    \(count) (page-table entries mapping this frame)") }
+        out.append(
+          "  Frame:         \(p.frame?.description ?? "not visible")"
+            + (p.physicalAddress.map { " → physical address \($0)" } ?? ""))
+        if let note = p.frameNote {
+          out += wrap(esc(note), first: "  Note:          ", rest: "                 ")
+        }
+        if let count = p.mapCount {
+          out.append("  kpagecount:    \(count) (page-table entries mapping this frame)")
+        }
         if let flags = p.flags {
-          out.append("  kpageflags:    \(flags.joined(separator: " ")) (\(p.flagsRaw?.description ?? ""))")
-          for f in flags { if let m = Self.flagMeaning[f] { out.append("                   \(padded(f, 14))\(m)") } }
+          out.append(
+            "  kpageflags:    \(flags.joined(separator: " ")) (\(p.flagsRaw?.description ?? ""))")
+          for f in flags {
+            if let m = Self.flagMeaning[f] { out.append("                   \(padded(f, 14))\(m)") }
+          }
         }
         if let huge = p.hugeMapped {
           out.append("  PMD-mapped:    \(huge ? "yes" : "no") (PAGEMAP_SCAN PAGE_IS_HUGE)")
@@ -149,13 +168,16 @@ struct WalkTextRenderer {
       }
     }
 
-    if !w.accesses.isEmpty {
-      out.append("")
-      out.append("WHAT AN ACCESS HERE WOULD DO")
-      for a in w.accesses {
-        out.append("  \(padded(a.access, 8))→ \(a.result)" + (a.fault.map { "  [\(esc($0))]" } ?? ""))
-        out += wrap("why: " + esc(a.reason), first: "            ", rest: "            ")
-      }
+    out += accesses(w)
+    return out
+  }
+
+  func accesses(_ w: AddressWalk) -> [String] {
+    guard !w.accesses.isEmpty else { return [] }
+    var out = ["", "WHAT AN ACCESS HERE WOULD DO"]
+    for a in w.accesses {
+      out.append("  \(padded(a.access, 8))→ \(a.result)" + (a.fault.map { "  [\(esc($0))]" } ?? ""))
+      out += wrap("why: " + esc(a.reason), first: "            ", rest: "            ")
     }
     return out
   }
@@ -214,7 +236,8 @@ struct WalkTextRenderer {
     "slab": "kernel slab memory", "writeback": "being written back", "reclaim": "to be reclaimed",
     "buddy": "free (buddy allocator)", "mmap": "mapped into some process",
     "anon": "anonymous memory", "swapcache": "in the swap cache",
-    "swapbacked": "backed by swap (anonymous or shmem)", "compound_head": "first page of a compound page",
+    "swapbacked": "backed by swap (anonymous or shmem)",
+    "compound_head": "first page of a compound page",
     "compound_tail": "later page of a compound page", "huge": "hugetlbfs page",
     "unevictable": "cannot be reclaimed (mlock)", "hwpoison": "hardware memory error",
     "nopage": "no page frame here", "ksm": "merged by KSM",

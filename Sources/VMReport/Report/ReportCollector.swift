@@ -36,6 +36,7 @@ public struct ReportCollector: Sendable {
     let cow = Slot<Step<CowReport>>()
     let variants = options.experiments ? Self.demandVariants : []
     let demand = variants.map { _ in Slot<Step<DemandReport>>() }
+    let walk = Slot<Step<WalkReport>>()
 
     var jobs: [@Sendable () -> Void] = []
     if let pid = options.pid {
@@ -48,6 +49,7 @@ public struct ReportCollector: Sendable {
         jobs.append { slot.value = self.runDemand(options) }
       }
       jobs.append { cow.value = self.run(.copyOnWrite, as: CowReport.self) }
+      jobs.append { walk.value = self.walkOfSpecimen() }
       for (type, slot) in zip(faultTypes, faults) {
         jobs.append { slot.value = self.run(.fault(type), as: FaultReport.self) }
       }
@@ -58,6 +60,7 @@ public struct ReportCollector: Sendable {
       schemaVersion: Report.currentSchemaVersion, generator: generator, options: options,
       machine: machine, specimen: specimen.value, process: process.value,
       faults: faults.compactMap(\.value), cow: cow.value, demand: demand.compactMap(\.value),
+      walk: walk.value,
       seconds: (ContinuousClock.now - start).seconds)
   }
 

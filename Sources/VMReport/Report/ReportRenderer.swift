@@ -90,6 +90,7 @@ struct HandoutFigures {
           totalPages: d.pages, pageSize: d.pageSize
         ).render())
     }
+    figures += try walkFigures()
     return Dictionary(figures.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
   }
 
