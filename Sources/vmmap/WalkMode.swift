@@ -11,6 +11,10 @@ extension VMMapCommand {
   func runWalk(_ text: String, style: TextStyle) throws {
     let address = try parseAddress(text)
     let target = try pid.map(parsePID) ?? getpid()
+    // The child's failures come back as one line; check here what has its own exit code (no
+    // such process 66, a kernel thread or zombie 69, permission 77).
+    let reader = try ProcessReader(pid: target)
+    try reader.checkUserProcess(try reader.readStat(), status: try reader.readStatus())
     let experiment = Experiment.walk(WalkRequest(pid: target, addresses: [address]))
     let run = try Sandbox.run(experiment, as: WalkReport.self)
     guard case .finished(var report) = run.outcome else {
