@@ -215,6 +215,31 @@ import VMMapTestSupport
     #expect(contradiction.stderr.contains("-o x.html says html, --format says md"))
   }
 
+  /// A step that fails is recorded, warned about on stderr and leaves exit 0; `--strict`
+  /// makes it exit 70. The failing step is a real one: on machines (like this kind) where
+  /// even root is refused /proc/1/smaps, the snapshot of PID 1 fails in its child.
+  @Test(.enabled(if: open("/proc/1/smaps", O_RDONLY) < 0, "root may read /proc/1/smaps here"))
+  func failedStepWarnsAndStrictFails() throws {
+    let dir = Scratch()
+    let out = dir.path + "/one.json"
+    let lax = try vmmap("report", "--pid", "1", "--no-experiments", "--json", "-o", out)
+    #expect(lax.status == 0, "\(lax.stderr)")
+    #expect(lax.stderr.hasPrefix("vmmap: warning: experiment snapshot-1: "), "\(lax.stderr)")
+    #expect(lax.stderr.hasSuffix("(recorded in the report)\n"))
+    let model = try jsonObject(try Data(contentsOf: URL(fileURLWithPath: out)))
+    let process = try #require(model["process"] as? [String: Any])
+    #expect(process["result"] == nil)
+    let error = try #require(process["error"] as? [String: Any])
+    #expect((error["message"] as? String)?.contains("permission denied") == true)
+    // The handout still renders, with the failure listed.
+    let md = try vmmap("render", out, "--format", "md", "-o", "-")
+    #expect(md.status == 0)
+    #expect(md.text.contains("### Failures"))
+    let strict = try vmmap(
+      "report", "--pid", "1", "--no-experiments", "--strict", "--json", "-o", out)
+    #expect(strict.status == 70)
+  }
+
   /// `--redact`: no hostname, home directory or argument survives, in JSON or Markdown.
   @Test func redactedReportLeaksNothing() throws {
     let sleeper = try Sleeper(isolated: true)
