@@ -180,6 +180,34 @@ import VMMapTestSupport
     #expect(missing.stderr.contains("no such file"))
   }
 
+  /// `--templates DIR` renders with a user's copy of the templates; a directory without any
+  /// is refused (66).
+  @Test func userTemplates() throws {
+    let dir = Scratch()
+    let model = dir.path + "/r.json"
+    try Self.collected.get().json.write(to: URL(fileURLWithPath: model))
+    let templates = dir.path + "/templates"
+    try FileManager.default.createDirectory(atPath: templates, withIntermediateDirectories: true)
+    let original = try String(
+      contentsOfFile: repositoryRoot + "/templates/report.md.mustache", encoding: .utf8)
+    try original.replacingOccurrences(
+      of: "# Virtual memory on {{host}}", with: "# Lab 9 handout for {{host}}"
+    ).write(toFile: templates + "/report.md.mustache", atomically: true, encoding: .utf8)
+    let r = try vmmap(
+      "render", model, "--templates", templates, "--format", "md", "-o", "-", "--figures",
+      dir.path + "/figures")
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.text.hasPrefix("# Lab 9 handout for `"))
+    #expect(r.text.contains("## Multi-level page tables"))
+
+    let empty = dir.path + "/empty"
+    try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+    let none = try vmmap("render", model, "--templates", empty, "--format", "md", "-o", "-")
+    #expect(none.status == 66)
+    #expect(none.stderr.contains("no *.mustache file in it"))
+    #expect(none.stdout.isEmpty)
+  }
+
   /// `--pid` of an idle process, without experiments: its totals equal its smaps_rollup.
   @Test func processSnapshotMatchesRollup() throws {
     let sleeper = try Sleeper(isolated: true)
@@ -232,7 +260,7 @@ import VMMapTestSupport
     let error = try #require(process["error"] as? [String: Any])
     #expect((error["message"] as? String)?.contains("permission denied") == true)
     // The handout still renders, with the failure listed.
-    let md = try vmmap("render", out, "--format", "md", "-o", "-")
+    let md = try vmmap("render", out, "--format", "md", "-o", "-", "--figures", dir.path)
     #expect(md.status == 0)
     #expect(md.text.contains("### Failures"))
     let strict = try vmmap(
