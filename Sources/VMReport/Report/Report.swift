@@ -25,6 +25,8 @@ public struct Report: Codable, Sendable {
   public var demand: [Step<DemandReport>]
   /// Wall time of the whole collection, seconds.
   public var seconds: Double
+  /// `vmmap --sample`, short: `vmmap __touch 1024` with every page fault sampled.
+  public var sample: Step<SampleReport>? = nil
 
   public struct Generator: Codable, Hashable, Sendable {
     /// `vmmap --version`'s first line.
@@ -62,6 +64,7 @@ public struct Report: Codable, Sendable {
     faults.forEach(add)
     add(cow)
     demand.forEach(add)
+    add(sample)
     return out
   }
 
