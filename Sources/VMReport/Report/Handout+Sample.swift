@@ -73,3 +73,55 @@ extension HandoutMarks {
     return "\(micros / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
   }
 }
+
+extension HandoutFigures {
+  /// Where the faults fell, as a strip over the address space: the regions that faulted, in
+  /// address order, each labelled with its fault count (regions without an address, such as
+  /// a child process's, are left out and said so in the title).
+  static func sampleStrip(_ r: SampleReport, userTop: UInt64) throws(VMMapError) -> ReportFigure? {
+    let placed = r.regions.compactMap { g -> AddressSpaceFigure.Region? in
+      guard let start = g.start.flatMap(Self.address), let end = g.end.flatMap(Self.address),
+        start < end
+      else { return nil }
+      let name = g.nameBytes ?? Array(g.name.utf8)
+      let label =
+        (name.isEmpty ? Array("[anonymous]".utf8) : name)
+        + Array(" · \(thousands(Int(g.faults))) faults on \(thousands(Int(g.pages))) pages".utf8)
+      return AddressSpaceFigure.Region(
+        start: start, end: end, kind: kind(of: g, executable: r.executable), label: label)
+    }
+    .sorted { $0.start < $1.start }
+    guard !placed.isEmpty else { return nil }
+    // Regions looked up in different maps (exec, exit, mmap records) may overlap: keep the
+    // first of any overlapping pair (the figure needs disjoint regions).
+    var disjoint: [AddressSpaceFigure.Region] = []
+    for region in placed where disjoint.last.map({ $0.end <= region.start }) ?? true {
+      disjoint.append(region)
+    }
+    let left = r.regions.count - disjoint.count
+    return try AddressSpaceFigure(
+      name: "sample-strip",
+      title: "Where the page faults fell, by region (kinds guessed from the names)"
+        + (left > 0 ? "; \(left) more rows are only in the table" : ""),
+      regions: disjoint, userSpaceEnd: userTop
+    ).render()
+  }
+
+  static func address(_ text: String) -> UInt64? {
+    text.hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : nil
+  }
+
+  /// A colour for the figure, from the region's name alone (the sample records no
+  /// classification): the program, a library, the heap, the stack, vdso, vvar, anonymous.
+  static func kind(of g: SampledRegion, executable: String) -> RegionKind {
+    switch g.name {
+    case "": return .anonymous
+    case "[heap]": return .heap
+    case "[stack]": return .mainStack
+    case "[vdso]": return .vdso
+    case "[vvar]", "[vvar_vclock]": return .vvar
+    case executable: return .executable
+    default: return g.name.contains(".so") ? .sharedLibrary : .privateFile
+    }
+  }
+}

@@ -78,6 +78,11 @@ struct HandoutFigures {
           totalPages: d.pages, pageSize: d.pageSize
         ).render())
     }
+    if let sample = report.sample?.result,
+      let strip = try Self.sampleStrip(sample, userTop: userTop)
+    {
+      figures.append(strip)
+    }
     return Dictionary(figures.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
   }
 
