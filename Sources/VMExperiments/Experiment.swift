@@ -10,6 +10,8 @@ public enum Experiment: Hashable, Sendable {
   case walk(WalkRequest)
   /// A report's snapshot of process PID: its map, classification, counters and residency.
   case snapshot(pid: Int32)
+  /// `vmmap --sample`, short: `vmmap __touch` (1,024 pages) with every page fault sampled.
+  case sample
   /// For the runner's tests only, all harmless: sleeps past a one-second timeout (with a
   /// `/bin/sleep` grandchild in its process group); kills itself
   /// with SIGSEGV outside any probe; writes something that is not JSON.
@@ -28,6 +30,7 @@ public enum Experiment: Hashable, Sendable {
     case .copyOnWrite: "cow"
     case .walk: "walk"
     case .snapshot(let pid): "snapshot-\(pid)"
+    case .sample: "sample"
     case .testSleep: "test-sleep"
     case .testCrash: "test-crash"
     case .testGarbage: "test-garbage"
@@ -73,6 +76,7 @@ public enum Experiment: Hashable, Sendable {
     }
     switch name {
     case "cow": self = .copyOnWrite
+    case "sample": self = .sample
     case "test-sleep": self = .testSleep
     case "test-crash": self = .testCrash
     case "test-garbage": self = .testGarbage
@@ -108,6 +112,9 @@ public enum Experiment: Hashable, Sendable {
     case .snapshot:
       // A 60,000-region map: the smaps text streams through, the model holds ~30 MB.
       SandboxLimits(addressSpace: 4 << 30, cpuSeconds: 30, wallTimeout: .seconds(60))
+    case .sample:
+      // The command inherits the limits: a second Swift runtime's reservations, 4 MiB touched.
+      SandboxLimits(addressSpace: 2 << 30, cpuSeconds: 5, wallTimeout: .seconds(20))
     case .testSleep:
       SandboxLimits(addressSpace: 1 << 30, cpuSeconds: 5, wallTimeout: .seconds(1))
     case .testCrash, .testGarbage, .testOrphan, .testWait:

@@ -37,6 +37,8 @@ public enum ExperimentChild {
         output = try encode(try WalkExperiment.run(request))
       case .snapshot(let pid):
         output = try encode(try MapSnapshot.take(pid: pid))
+      case .sample:
+        output = try encode(try SampleRunner.run(TouchProgram.reportCommand))
       case .testSleep:
         // A grandchild in the same process group, which the parent must kill too.
         var pid: pid_t = 0

@@ -20,6 +20,7 @@ struct VMMapCommand: ParsableCommand {
         vmmap --fault write-readonly          make a fault in a child and explain it
         vmmap --cow                           fork, write one page, watch it being copied
         vmmap --faults -- make -j2            a command's page faults, max RSS, times
+        vmmap --sample -- ls -l /             where a command's page faults happen
         vmmap --demand --size 64M --thp       demand paging, counted fault by fault
         vmmap --smaps-file smaps.txt --json   a saved smaps file, as JSON
         vmmap --self --format md -o map.md    Markdown for a bug ticket
@@ -65,6 +66,13 @@ struct VMMapCommand: ParsableCommand {
       "Run CMD (no shell; everything after --faults is the command) and report its page faults, max RSS and times on stderr; exits with its status.",
       valueName: "cmd"))
   var faults: [String] = []
+
+  @Option(
+    parsing: .remaining,
+    help: ArgumentHelp(
+      "Run CMD (no shell; everything after --sample is the command) with every page fault sampled (perf_event_open) and report the faults per region, in first-touch order, on stderr; exits with its status.",
+      valueName: "cmd"))
+  var sample: [String] = []
 
   @Flag(
     name: .customLong("no-ptrace"),
@@ -164,8 +172,8 @@ struct VMMapCommand: ParsableCommand {
       let others =
         demand || cow || fault != nil || selfMap || !mapPIDs.isEmpty || detail != nil
         || mapsFile != nil || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil
-        || top != nil || faultsGiven || noPtrace || demandSize != nil || demandTHP || demandRead
-        || demandFile
+        || top != nil || faultsGiven || sampleGiven || noPtrace || demandSize != nil || demandTHP
+        || demandRead || demandFile
       if others { throw ValidationError("--walk ADDR goes alone (with --pid, --json or --format)") }
       if effectiveFormat == .md { throw ValidationError("--walk renders as text or json, not md") }
       if json && format != nil && format != .json {
@@ -177,7 +185,7 @@ struct VMMapCommand: ParsableCommand {
       let others =
         cow || fault != nil || selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil
         || mapsFile != nil || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil
-        || top != nil || faultsGiven || walk != nil
+        || top != nil || faultsGiven || sampleGiven || walk != nil
       if others {
         throw ValidationError(
           "--demand goes alone (with --size, --thp, --read, --file, --json or --format)")
@@ -202,13 +210,17 @@ struct VMMapCommand: ParsableCommand {
       let others =
         fault != nil || selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil
         || mapsFile != nil || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil
-        || top != nil || faultsGiven || walk != nil
+        || top != nil || faultsGiven || sampleGiven || walk != nil
       if others { throw ValidationError("--cow goes alone (with --json or --format)") }
       if effectiveFormat == .md { throw ValidationError("--cow renders as text or json, not md") }
       return
     }
     if faultsGiven {
       try validateFaults()
+      return
+    }
+    if sampleGiven {
+      try validateSample()
       return
     }
     if noPtrace { throw ValidationError("--no-ptrace goes with --faults CMD") }
@@ -269,11 +281,11 @@ struct VMMapCommand: ParsableCommand {
   func run() throws {
     let modes = [
       selfMap, !mapPIDs.isEmpty, detail != nil, mapsFile != nil, smapsFile != nil, fault != nil,
-      cow, faultsGiven, demand, walk != nil,
+      cow, faultsGiven, demand, sampleGiven, walk != nil,
     ]
     if !modes.contains(true) {
       throw ValidationError(
-        "say what to show: --self, --map PID, --detail ADDR, --maps-file F, --smaps-file F, --fault TYPE, --cow, --demand, --faults CMD, --walk ADDR, or report"
+        "say what to show: --self, --map PID, --detail ADDR, --maps-file F, --smaps-file F, --fault TYPE, --cow, --demand, --faults CMD, --sample CMD, --walk ADDR, or report"
       )
     }
     let selection = RegionSelection(kinds: try kinds(), sort: sort, top: top)
@@ -292,6 +304,10 @@ struct VMMapCommand: ParsableCommand {
     }
     if faultsGiven {
       try runFaults()
+      return
+    }
+    if sampleGiven {
+      try runSample()
       return
     }
 

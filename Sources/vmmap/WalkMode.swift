@@ -257,6 +257,6 @@ struct WalkTextRenderer {
   }
 
   func wrap(_ text: String, first: String, rest: String) -> [String] {
-    CowTextRenderer(style: style).wrap(text, first: first, rest: rest)
+    wrapText(text, width: 100, first: first, rest: rest)
   }
 }

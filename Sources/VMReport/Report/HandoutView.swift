@@ -146,6 +146,7 @@ struct HandoutView {
 
     demandContext(&c)
     cowContext(&c)
+    sampleContext(&c)
     walkContext(&c)
     c["hasKernelConfig"] = !(m.kernelConfig ?? [:]).isEmpty
     return c

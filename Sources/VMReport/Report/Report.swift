@@ -27,6 +27,8 @@ public struct Report: Codable, Sendable {
   public var walk: Step<WalkReport>?
   /// Wall time of the whole collection, seconds.
   public var seconds: Double
+  /// `vmmap --sample`, short: `vmmap __touch 1024` with every page fault sampled.
+  public var sample: Step<SampleReport>? = nil
 
   public struct Generator: Codable, Hashable, Sendable {
     /// `vmmap --version`'s first line.
@@ -64,6 +66,7 @@ public struct Report: Codable, Sendable {
     faults.forEach(add)
     add(cow)
     demand.forEach(add)
+    add(sample)
     add(walk)
     return out
   }
