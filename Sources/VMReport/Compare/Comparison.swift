@@ -287,13 +287,17 @@ extension Comparison {
     var changed: [RegionChange] = []
     var unchanged = 0
     var wx: [String] = []
-    for (identity, ra) in ia {
+    // Counters are compared only when both sides have them (a maps file has none).
+    let counters = a.hasCounters && b.hasCounters
+    for (identity, var ra) in ia {
+      if !counters { ra.dropCounters() }
       guard let k = indexB[identity] else {
         removed.append(side(identity, ra))
         continue
       }
       matchedB.insert(k)
-      let rb = ib[k].region
+      var rb = ib[k].region
+      if !counters { rb.dropCounters() }
       if ra.size == rb.size && ra.permissions == rb.permissions && ra.rss == rb.rss
         && ra.pss == rb.pss && ra.swap == rb.swap
       {
@@ -352,13 +356,14 @@ extension Comparison {
       var pss: UInt64?
       var swap: UInt64?
     }
+    let counters = a.hasCounters && b.hasCounters
     func totals(_ l: Layout) -> [RegionKind: T] {
       var out: [RegionKind: T] = [:]
       for r in l.regions {
         var t = out[r.kind] ?? T()
         t.regions += 1
         t.size += r.size
-        if l.hasCounters {
+        if counters {
           t.rss = (t.rss ?? 0) + (r.rss ?? 0)
           t.pss = (t.pss ?? 0) + (r.pss ?? 0)
           t.swap = (t.swap ?? 0) + (r.swap ?? 0)
@@ -388,6 +393,14 @@ extension Comparison {
       let b = (moved($1.element.aRSS, $1.element.bRSS), moved($1.element.aSize, $1.element.bSize))
       return a != b ? a > b : $0.offset < $1.offset
     }.map(\.element)
+  }
+}
+
+extension LayoutRegion {
+  mutating func dropCounters() {
+    rss = nil
+    pss = nil
+    swap = nil
   }
 }
 

@@ -1,7 +1,7 @@
 import VMMapCore
 
 /// Numbers of a comparison for people: sizes in IEC units, signed changes, percentages.
-enum ComparisonFormat {
+public enum ComparisonFormat {
   /// Whole numbers with thousands separators; others with up to three significant decimals.
   static func number(_ x: Double) -> String {
     if x.rounded() == x, abs(x) < 1e15 {
@@ -16,6 +16,12 @@ enum ComparisonFormat {
     var frac = String(Int64(r) - whole * Int64(scale))
     while frac.count < places { frac = "0" + frac }
     return (x < 0 ? "-" : "") + String(whole) + (places > 0 ? "." + frac : "")
+  }
+
+  /// Seconds with one decimal: `0.3`, `12.0`.
+  public static func seconds(_ x: Double) -> String {
+    let tenths = Int64((x * 10).rounded())
+    return "\(tenths / 10).\(abs(tenths % 10))"
   }
 
   static func value(_ x: Double, bytes: Bool) -> String {

@@ -15,7 +15,7 @@ public struct Threshold: Codable, Hashable, Sendable {
 
   /// The metrics a threshold can name: layout totals and experiment measures' `metric`s.
   public static let metrics: [String: String] = [
-    "rss": "resident memory: layout totals, per-kind RSS, RSS growth and peak RSS of experiments",
+    "rss": "resident memory: the layouts' total RSS, RSS growth and peak RSS of experiments",
     "pss": "proportional set size: layout totals and experiment measures",
     "swap": "swapped memory of the layouts",
     "virtual": "the layouts' total virtual size",
@@ -104,7 +104,7 @@ extension Comparison {
       checked += 1
       if t.crossed(a, b) {
         crossings.append(
-          "\(what): \(ComparisonFormat.value(a, bytes: isBytes)) → \(ComparisonFormat.value(b, bytes: isBytes)) (\(ComparisonFormat.change(a, b)))"
+          "\(what): \(ComparisonFormat.value(a, bytes: isBytes)) → \(ComparisonFormat.value(b, bytes: isBytes)) (\(ComparisonFormat.change(a, b, bytes: isBytes)))"
         )
       }
     }
@@ -114,12 +114,6 @@ extension Comparison {
       switch t.metric {
       case "rss":
         test("\(l.role) RSS", x.rss.map { Double($0) }, y.rss.map { Double($0) }, bytes: true)
-        for k in l.kinds {
-          test(
-            "\(l.role) \(k.kind.rawValue) RSS", k.aRSS.map { Double($0) },
-            k.bRSS.map { Double($0) },
-            bytes: true)
-        }
       case "pss":
         test("\(l.role) PSS", x.pss.map { Double($0) }, y.pss.map { Double($0) }, bytes: true)
       case "swap":

@@ -5,7 +5,7 @@ import VMMapCore
 public enum WatchView {
   /// `12.0s  rss 10.2 MiB (+1.0 MiB)  pss 9.8 MiB  swap 0 B  regions 24 (+1 -0)  faults/s 256  anonymous +1.0 MiB`.
   public static func line(_ s: WatchSample, pid: Int32, previous: WatchSample? = nil) -> String {
-    var out = ComparisonFormat.number((s.seconds * 10).rounded() / 10) + "s"
+    var out = ComparisonFormat.seconds(s.seconds) + "s"
     out += "  rss " + SizeFormat.iec(s.rss)
     if let p = previous {
       out += " (" + ComparisonFormat.delta(Double(s.rss) - Double(p.rss), bytes: true) + ")"
@@ -59,7 +59,7 @@ public enum WatchView {
 
   public static func summary(_ s: WatchSummary, pid: Int32) -> String {
     var out = "\nwatch of PID \(pid) ended (\(s.ended)) after \(s.samples) samples in "
-    out += ComparisonFormat.number((s.seconds * 10).rounded() / 10) + "s"
+    out += ComparisonFormat.seconds(s.seconds) + "s"
     if let a = s.firstRSS, let b = s.lastRSS {
       out +=
         ": rss " + SizeFormat.iec(a) + " → " + SizeFormat.iec(b) + " ("
