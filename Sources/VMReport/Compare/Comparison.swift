@@ -189,6 +189,14 @@ extension Comparison {
     }
     for l in layouts {
       n += l.added.count + l.removed.count + l.changed.count
+      // The totals, when they moved, count as one more difference.
+      let a = l.aTotals
+      let b = l.bTotals
+      if (a.regions, a.virtual) != (b.regions, b.virtual)
+        || l.hasCounters && (a.rss, a.pss, a.swap) != (b.rss, b.pss, b.swap)
+      {
+        n += 1
+      }
     }
     return n
   }
