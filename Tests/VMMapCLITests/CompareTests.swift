@@ -35,6 +35,23 @@ import VMReport
     try Data(try ReportFile.encode(report)).write(to: URL(fileURLWithPath: path))
   }
 
+  /// Validates a JSON file against docs/schema/NAME.schema.json (python3-jsonschema).
+  static func validate(_ file: String, schema name: String) throws -> RunResult {
+    try run(
+      "/usr/bin/env",
+      [
+        "python3", "-c",
+        """
+        import json, sys, jsonschema
+        schema = json.load(open(sys.argv[2]))
+        jsonschema.Draft202012Validator.check_schema(schema)
+        jsonschema.Draft202012Validator(schema).validate(json.load(open(sys.argv[1])))
+        print("valid")
+        """,
+        file, repositoryRoot + "/docs/schema/\(name).schema.json",
+      ])
+  }
+
   // MARK: reports
 
   @Test func aReportComparedWithItselfHasNoDifferences() throws {
@@ -167,6 +184,14 @@ import VMReport
     let object = try jsonObject(json.stdout)
     #expect(object["schemaVersion"] as? Int == 1)
     #expect(object["inputs"] as? String == "report")
+    let saved = r.scratch.path + "/c.json"
+    #expect(
+      try vmmap(
+        "compare", r.a, r.b, "--threshold", "rss=1%", "--threshold", "faults=1", "-o", saved
+      )
+      .status == 0)
+    let check = try Self.validate(saved, schema: "compare")
+    #expect(check.text == "valid\n", "\(check.stderr)")
     // Deterministic: the same inputs give the same bytes.
     #expect(try vmmap("compare", r.a, r.b, "--format", "md").stdout == md.stdout)
     // -o writes the file atomically, with the format from its extension.

@@ -55,6 +55,8 @@ import VMReport
     #expect(run.text.contains("ended (count reached) after 3 samples"))
     let object = try jsonObject(try Data(contentsOf: URL(fileURLWithPath: path)))
     #expect((object["samples"] as? [Any])?.count == 3)
+    let check = try CompareTests.validate(path, schema: "watch")
+    #expect(check.text == "valid\n", "\(check.stderr)")
     #expect((object["watch"] as? [String: Any])?["pid"] as? Int == Int(grower.pid))
 
     let md = try vmmap("render", path, "--format", "md", "-o", dir + "/t.md")
