@@ -253,6 +253,35 @@ import VMReport
     grower.finish()
   }
 
+  @Test func hostileNamesAreEscapedInEveryFormat() throws {
+    let dir = Scratch()
+    let plain = "00400000-00401000 r-xp 00000000 fe:00 1234 /usr/bin/true\n"
+    let hostile =
+      plain
+      + "00600000-00601000 r--p 00000000 fe:00 99 /tmp/<script>alert(1)</script> | `x` \u{1b}[31mred \u{202e}evil [a](javascript:1)\n"
+    try plain.write(toFile: dir.path + "/a.maps", atomically: true, encoding: .utf8)
+    try hostile.write(toFile: dir.path + "/b.maps", atomically: true, encoding: .utf8)
+    let a = dir.path + "/a.maps"
+    let b = dir.path + "/b.maps"
+    let text = try vmmap("compare", a, b)
+    #expect(text.status == 0, "\(text.stderr)")
+    #expect(text.text.contains("\\x1b[31mred"))
+    #expect(text.text.contains("\\u202e"))
+    #expect(!text.stdout.contains(0x1b))
+    let md = try vmmap("compare", a, b, "--format", "md")
+    #expect(md.status == 0, "\(md.stderr)")
+    #expect(!md.stdout.contains(0x1b))
+    let row = try #require(md.text.split(separator: "\n").first { $0.contains("alert") })
+    // One region row of five cells (the name's `|` escaped), the name in a code span.
+    #expect(row.hasPrefix("| ``"))
+    let html = try vmmap("compare", a, b, "--format", "html")
+    #expect(html.status == 0, "\(html.stderr)")
+    #expect(!html.text.contains("<script"))
+    #expect(html.text.contains("&lt;script&gt;"))
+    #expect(!html.text.contains("href=\"javascript"))
+    #expect(!html.stdout.contains(0x1b))
+  }
+
   // MARK: bad input
 
   @Test(arguments: [

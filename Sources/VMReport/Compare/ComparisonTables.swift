@@ -116,6 +116,27 @@ struct ComparisonTables: ReportMarkSource {
   }
 
   static func kinds(_ l: LayoutComparison) -> ReportTable {
+    Self.withoutCounters(l, kindsTable(l))
+  }
+
+  /// Without counters on both sides, the counter columns say nothing: they are dropped.
+  static func withoutCounters(_ l: LayoutComparison, _ t: ReportTable)
+    -> ReportTable
+  {
+    guard !l.hasCounters else { return t }
+    var out = t
+    let counterColumns = Set(
+      t.columns.indices.filter {
+        ["RSS", "RSS change", "PSS change", "Swap change"].contains(t.columns[$0].title)
+      })
+    out.columns = t.columns.indices.filter { !counterColumns.contains($0) }.map { t.columns[$0] }
+    out.rows = t.rows.map { row in
+      row.indices.filter { !counterColumns.contains($0) }.map { row[$0] }
+    }
+    return out
+  }
+
+  static func kindsTable(_ l: LayoutComparison) -> ReportTable {
     ReportTable(
       columns: [
         .init("Kind"), .init("Regions", .right), .init("Size", .right),
@@ -133,10 +154,16 @@ struct ComparisonTables: ReportMarkSource {
           ComparisonFormat.sizeDelta(k.aSwap, k.bSwap),
         ]
       },
-      caption: "Kinds whose totals differ, largest RSS change first.")
+      caption: l.hasCounters
+        ? "Kinds whose totals differ, largest RSS change first."
+        : "Kinds whose totals differ, largest size change first (no counters: maps only).")
   }
 
   func regions(_ list: [RegionSide], of l: LayoutComparison, sign: String) -> ReportTable {
+    Self.withoutCounters(l, regionsTable(list, sign: sign))
+  }
+
+  func regionsTable(_ list: [RegionSide], sign: String) -> ReportTable {
     var table = ReportTable(
       columns: [
         .init("Region"), .init("Kind"), .init("Permissions"), .init("Size", .right),
@@ -156,6 +183,10 @@ struct ComparisonTables: ReportMarkSource {
   }
 
   func changed(_ l: LayoutComparison) -> ReportTable {
+    Self.withoutCounters(l, changedTable(l))
+  }
+
+  func changedTable(_ l: LayoutComparison) -> ReportTable {
     var table = ReportTable(
       columns: [
         .init("Region"), .init("Size"), .init("Size change", .right), .init("RSS change", .right),
