@@ -282,6 +282,26 @@ import VMReport
     #expect(!html.stdout.contains(0x1b))
   }
 
+  @Test func aRegionThatBecameWritableAndExecutableIsCalledOut() throws {
+    let dir = Scratch()
+    let text = "00400000-00401000 r-xp 00000000 fe:00 1234 /usr/bin/true\n"
+    try (text + "7f0000000000-7f0000004000 rw-p 00000000 00:00 0\n").write(
+      toFile: dir.path + "/a.maps", atomically: true, encoding: .utf8)
+    // The same anonymous region, elsewhere (ASLR) and now rwx.
+    try (text + "7f1234560000-7f1234564000 rwxp 00000000 00:00 0\n").write(
+      toFile: dir.path + "/b.maps", atomically: true, encoding: .utf8)
+    let c = try Comparison.compare(
+      try CompareInput.load(dir.path + "/a.maps"), try CompareInput.load(dir.path + "/b.maps"))
+    let map = try #require(c.layouts.first)
+    #expect(map.becameWritableExecutable == ["anonymous"])
+    #expect(map.changed.map(\.identity) == ["anonymous"])
+    #expect(map.changed.first?.aPermissions == "rw-p" && map.changed.first?.bPermissions == "rwxp")
+    #expect(map.added.isEmpty && map.removed.isEmpty)
+    let run = try vmmap("compare", dir.path + "/a.maps", dir.path + "/b.maps")
+    #expect(run.text.contains("! anonymous became writable and executable"))
+    #expect(run.text.contains("rw-p → rwxp"))
+  }
+
   // MARK: bad input
 
   @Test(arguments: [
