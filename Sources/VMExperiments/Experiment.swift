@@ -6,6 +6,8 @@ public enum Experiment: Hashable, Sendable {
   case demand(DemandOptions)
   /// `vmmap --cow`: fill a private region, fork, let the child write one page, look at both.
   case copyOnWrite
+  /// `vmmap --tlb`: time one access per page over growing working sets, 4 KiB and huge pages.
+  case tlb(TLBOptions)
   /// A report's snapshot of process PID: its map, classification, counters and residency.
   case snapshot(pid: Int32)
   /// For the runner's tests only, all harmless: sleeps past a one-second timeout (with a
@@ -24,6 +26,7 @@ public enum Experiment: Hashable, Sendable {
     case .fault(let type): "fault-\(type.rawValue)"
     case .demand: "demand"
     case .copyOnWrite: "cow"
+    case .tlb: "tlb"
     case .snapshot(let pid): "snapshot-\(pid)"
     case .testSleep: "test-sleep"
     case .testCrash: "test-crash"
@@ -37,6 +40,7 @@ public enum Experiment: Hashable, Sendable {
   var arguments: [String] {
     switch self {
     case .demand(let options): options.arguments
+    case .tlb(let options): options.arguments
     default: []
     }
   }
@@ -46,6 +50,11 @@ public enum Experiment: Hashable, Sendable {
     if name == "demand" {
       guard let options = DemandOptions(arguments: arguments) else { return nil }
       self = .demand(options)
+      return
+    }
+    if name == "tlb" {
+      guard let options = TLBOptions(arguments: arguments) else { return nil }
+      self = .tlb(options)
       return
     }
     guard arguments.isEmpty else { return nil }
@@ -93,6 +102,17 @@ public enum Experiment: Hashable, Sendable {
     case .copyOnWrite:
       // The region and its fork's page tables on top; smaps of both processes three times.
       SandboxLimits(addressSpace: (1 << 30) + (64 << 20), cpuSeconds: 5, wallTimeout: .seconds(20))
+    case .tlb(let options):
+      // The runtime's 1 GiB, one region at a time with its 2 MiB alignment slack, the chain's
+      // scratch (4 bytes a page). The sweep does about 2 x repeats x (2 x working set) page
+      // visits, 2 x 1 GiB x 5 rounds takes ~40 s on a loaded 2-core machine: CPU 30 s + 1 s
+      // per 16 MiB-round, wall twice that.
+      SandboxLimits(
+        addressSpace: (1 << 30) + options.maxWorkingSet + options.maxWorkingSet / 1024
+          + (8 << 20),
+        cpuSeconds: 30 + options.maxWorkingSet / (16 << 20) * UInt64(options.repeats),
+        wallTimeout: .seconds(
+          60 + 2 * Int64(options.maxWorkingSet / (16 << 20)) * Int64(options.repeats)))
     case .snapshot:
       // A 60,000-region map: the smaps text streams through, the model holds ~30 MB.
       SandboxLimits(addressSpace: 4 << 30, cpuSeconds: 30, wallTimeout: .seconds(60))

@@ -33,6 +33,8 @@ public enum ExperimentChild {
         output = try encode(try DemandExperiment.run(options, progressFD: progressFD))
       case .copyOnWrite:
         output = try encode(try CowExperiment.run())
+      case .tlb(let options):
+        output = try encode(try TLBExperiment.run(options))
       case .snapshot(let pid):
         output = try encode(try MapSnapshot.take(pid: pid))
       case .testSleep:

@@ -263,4 +263,6 @@ unsigned long vmp_touch_pages(volatile unsigned char *_Nonnull base, size_t page
 /// (Glibc's Swift module leaves out <sys/statfs.h>.)
 long long vmp_filesystem_type(const char *_Nonnull path);
 
+#include "tlb.h"
+
 #endif
