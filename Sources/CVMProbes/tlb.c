@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,9 +64,33 @@ static uint64_t now_ns(void) {
   return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
 }
 
-void vmp_tlb_chase(const void *start, uint64_t steps, int counter_fd,
+static long switches(void) {
+  struct rusage u;
+  if (getrusage(RUSAGE_THREAD, &u) != 0) return -1;
+  return u.ru_nvcsw + u.ru_nivcsw;
+}
+
+/* One dependent load per step, the same instructions at -O0 and -O2. */
+static const void *chase(const void *p, uint64_t n) {
+  if (n == 0) return p;
+#if defined(__x86_64__)
+  __asm__ volatile("1:\n\t"
+                   "movq (%0), %0\n\t"
+                   "decq %1\n\t"
+                   "jnz 1b"
+                   : "+r"(p), "+r"(n)
+                   :
+                   : "memory", "cc");
+#else
+  for (; n > 0; n--) p = *(const void *const volatile *)p;
+#endif
+  return p;
+}
+
+void vmp_tlb_chase(const void *start, uint64_t steps, uint64_t chunk, int counter_fd,
                    struct vmp_chase_result *out) {
   memset(out, 0, sizeof *out);
+  if (chunk == 0) chunk = steps;
   if (counter_fd >= 0) {
     if (ioctl(counter_fd, PERF_EVENT_IOC_RESET, 0) != 0 ||
         ioctl(counter_fd, PERF_EVENT_IOC_ENABLE, 0) != 0) {
@@ -73,23 +98,27 @@ void vmp_tlb_chase(const void *start, uint64_t steps, int counter_fd,
     }
   }
   const void *p = start;
-  uint64_t n = steps;
-  uint64_t t0 = now_ns();
-  if (n > 0) {
-#if defined(__x86_64__)
-    /* One dependent load per step, the same instructions at -O0 and -O2. */
-    __asm__ volatile("1:\n\t"
-                     "movq (%0), %0\n\t"
-                     "decq %1\n\t"
-                     "jnz 1b"
-                     : "+r"(p), "+r"(n)
-                     :
-                     : "memory", "cc");
-#else
-    for (; n > 0; n--) p = *(const void *const volatile *)p;
-#endif
+  uint64_t all_ns = 0;
+  for (uint64_t done = 0; done < steps;) {
+    uint64_t n = steps - done < chunk ? steps - done : chunk;
+    long before = switches();
+    uint64_t t0 = now_ns();
+    p = chase(p, n);
+    uint64_t t1 = now_ns();
+    long after = switches();
+    all_ns += t1 - t0;
+    if (before >= 0 && before == after) {
+      out->nanoseconds += t1 - t0;
+      out->steps_timed += n;
+    } else {
+      out->chunks_discarded++;
+    }
+    done += n;
   }
-  uint64_t t1 = now_ns();
+  if (out->steps_timed == 0) {
+    out->nanoseconds = all_ns;
+    out->steps_timed = steps;
+  }
   if (counter_fd >= 0 && out->counter_error == 0) {
     uint64_t value = 0;
     if (ioctl(counter_fd, PERF_EVENT_IOC_DISABLE, 0) != 0) {
@@ -100,7 +129,6 @@ void vmp_tlb_chase(const void *start, uint64_t steps, int counter_fd,
       out->counter = value;
     }
   }
-  out->nanoseconds = t1 - t0;
   out->end = (uintptr_t)p;
 }
 

@@ -146,8 +146,11 @@ public struct TLBPoint: Codable, Hashable, Sendable {
   public var accesses: Int
   /// The median of `samples`.
   public var nanosecondsPerAccess: Double
-  /// Each round's nanoseconds per access, in round order.
+  /// Each round's nanoseconds per access, in round order: the chunks of 8,192 loads during
+  /// which the thread kept its CPU (a context switch pollutes the TLB and stops the clock).
   public var samples: [Double]
+  /// Chunks left out over all rounds because the thread was switched out during them.
+  public var preemptedChunks: Int
   /// dTLB load misses per access (median over rounds), when the counter opened.
   public var missesPerAccess: Double?
 }

@@ -23,8 +23,13 @@ void *_Nonnull vmp_tlb_chain(void *_Nonnull base, size_t pages, size_t page_size
 size_t vmp_tlb_slot_offset(size_t page, size_t page_size);
 
 struct vmp_chase_result {
-  /// CLOCK_MONOTONIC nanoseconds for all the steps.
+  /// CLOCK_MONOTONIC nanoseconds of the chunks that ran without a context switch.
   uint64_t nanoseconds;
+  /// The steps those chunks took.
+  uint64_t steps_timed;
+  /// Chunks left out because the thread was switched out during them (getrusage
+  /// RUSAGE_THREAD: ru_nvcsw + ru_nivcsw changed). When every chunk was, all are kept.
+  uint64_t chunks_discarded;
   /// The counter's value over the steps (0 without a counter).
   uint64_t counter;
   /// 0, or -errno if reading the counter failed.
@@ -33,9 +38,10 @@ struct vmp_chase_result {
   uintptr_t end;
 };
 
-/// Follows the chain from `start` for `steps` dependent loads and times them; with
-/// `counter_fd` >= 0 the counter is reset, enabled around the loop, and read.
-void vmp_tlb_chase(const void *_Nonnull start, uint64_t steps, int counter_fd,
+/// Follows the chain from `start` for `steps` dependent loads, timed in chunks of at most
+/// `chunk` steps (short enough to fit in a time slice); with `counter_fd` >= 0 the counter is
+/// reset, enabled around the loop, and read.
+void vmp_tlb_chase(const void *_Nonnull start, uint64_t steps, uint64_t chunk, int counter_fd,
                    struct vmp_chase_result *_Nonnull out);
 
 /// Pins the calling thread to the CPU it runs on now. Returns that CPU, or -errno.

@@ -48,6 +48,7 @@ struct HandoutMarks: ReportMarkSource {
     case "faults": return faultTable()
     case "demand": return demandTable()
     case "cow": return cowTable()
+    case "tlb": return tlbTable()
     case "aslr": return aslrTable()
     case "steps": return stepTable()
     case "kernel-config":

@@ -146,6 +146,7 @@ struct HandoutView {
 
     demandContext(&c)
     cowContext(&c)
+    tlbContext(&c)
     c["hasKernelConfig"] = !(m.kernelConfig ?? [:]).isEmpty
     return c
   }

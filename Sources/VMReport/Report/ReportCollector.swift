@@ -36,6 +36,7 @@ public struct ReportCollector: Sendable {
     let cow = Slot<Step<CowReport>>()
     let variants = options.experiments ? Self.demandVariants : []
     let demand = variants.map { _ in Slot<Step<DemandReport>>() }
+    let tlb = Slot<Step<TLBReport>>()
 
     var jobs: [@Sendable () -> Void] = []
     if let pid = options.pid {
@@ -43,6 +44,7 @@ public struct ReportCollector: Sendable {
     }
     if options.experiments {
       jobs.append { specimen.value = self.snapshotOfSpecimen() }
+      jobs.append { tlb.value = self.run(.tlb(Self.tlbOptions), as: TLBReport.self) }
       // The slowest first (the file variant writes, syncs and reads back its file).
       for (options, slot) in zip(variants, demand).reversed() {
         jobs.append { slot.value = self.runDemand(options) }
@@ -58,6 +60,7 @@ public struct ReportCollector: Sendable {
       schemaVersion: Report.currentSchemaVersion, generator: generator, options: options,
       machine: machine, specimen: specimen.value, process: process.value,
       faults: faults.compactMap(\.value), cow: cow.value, demand: demand.compactMap(\.value),
+      tlb: tlb.value,
       seconds: (ContinuousClock.now - start).seconds)
   }
 
@@ -154,4 +157,11 @@ public struct ReportCollector: Sendable {
 /// returns only then, which orders the write before the read).
 final class Slot<T>: @unchecked Sendable {
   var value: T?
+}
+
+extension ReportCollector {
+  /// The handout's short TLB sweep: up to 64 MiB, 2 points per octave, 5 rounds of at least
+  /// 65,536 loads (about half a second of CPU); `vmmap --tlb` runs the full one to 1 GiB.
+  public static let tlbOptions = TLBOptions(
+    maxWorkingSet: 64 << 20, repeats: 5, pointsPerOctave: 2, minAccesses: 1 << 16)
 }
