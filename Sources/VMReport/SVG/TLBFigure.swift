@@ -40,15 +40,21 @@ struct TLBFigure {
     let xOf = { (w: UInt64) in
       Self.left + (Self.right - Self.left) * (log2(Double(max(w, 1))) - minX) / (maxX - minX)
     }
-    let yAxis = ChartAxis(maximum: all.map(\.nanosecondsPerAccess).max() ?? 1, integral: false)
-    let yOf = { (ns: Double) in yAxis.position(ns, from: Self.bottom, to: Self.top) }
-
-    for tick in yAxis.ticks {
-      let y = yOf(tick)
+    // y: log scale over powers of two, so that each plateau is visible.
+    let values = all.map(\.nanosecondsPerAccess).filter { $0 > 0 }
+    let lowY = floor(log2(values.min() ?? 1))
+    let highY = max(ceil(log2(values.max() ?? 2)), lowY + 1)
+    let yOf = { (ns: Double) in
+      Self.bottom - (Self.bottom - Self.top) * (log2(max(ns, 1e-3)) - lowY) / (highY - lowY)
+    }
+    var power = lowY
+    while power <= highY {
+      let y = yOf(pow(2, power))
       svg.add("line", ["class": "grid"]).set("x1", Self.left).set("y1", y).set("x2", Self.right)
         .set("y2", y)
       svg.add("text", ["class": "small end"]).set("x", Self.left - 6).set("y", y + 3.5)
-        .text(SVGNumber.format(tick))
+        .text(SVGNumber.format(pow(2, power)))
+      power += 1
     }
     // x ticks at every power of four from the first working set.
     var exponent = Int(minX.rounded(.up))
@@ -66,7 +72,7 @@ struct TLBFigure {
     svg.add("line", ["class": "axis"]).set("x1", Self.left).set("y1", Self.top)
       .set("x2", Self.left).set("y2", Self.bottom)
     svg.add("text", ["class": "muted small"]).set("x", Self.left).set("y", Self.top - 8)
-      .text("ns per access (median of \(t.options.repeats) rounds)")
+      .text("ns per access, log scale (median of \(t.options.repeats) rounds)")
     svg.add("text", ["class": "middle"]).set("x", (Self.left + Self.right) / 2)
       .set("y", Self.height - 14).text("working set (log scale), one access per 4 KiB page")
 
@@ -75,7 +81,10 @@ struct TLBFigure {
       let x = xOf(knee)
       svg.add("line", ["class": "series-expected"]).set("x1", x).set("y1", Self.top)
         .set("x2", x).set("y2", Self.bottom)
-      svg.add("text", ["class": "small"]).set("x", x + 4).set("y", Self.top + 12 + Double(i) * 14)
+      // At the top, left of the line near the right edge (where the curves are low).
+      let nearEdge = x > Self.right - 220
+      svg.add("text", ["class": nearEdge ? "small end" : "small"])
+        .set("x", nearEdge ? x - 4 : x + 4).set("y", Self.top + 14 + Double(i % 2) * 14)
         .text("TLB reach \(SizeFormat.iec(knee)) = \(thousands(entries)) entries")
     }
     for (curve, cls, label) in series {
