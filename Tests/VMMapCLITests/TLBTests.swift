@@ -101,6 +101,36 @@ import VMMapTestSupport
     #expect(report.sandbox != nil)
   }
 
+  /// The handout runs the short sweep and shows it: the step's result in the model, the
+  /// section's numbers, the table and the figure (validated as it was built) in the Markdown.
+  @Test func theHandoutShowsTheShortSweep() throws {
+    var template = Array("/tmp/vmmap-tlb-report.XXXXXX".utf8CString)
+    let dir = String(cString: try #require(mkdtemp(&template)))
+    defer { _ = try? run("/bin/rm", ["-rf", dir]) }
+    let md = try vmmap("report", "--format", "md", "-o", dir + "/h.md")
+    #expect(md.status == 0, "\(md.stderr)")
+    let text = String(
+      decoding: try Data(contentsOf: URL(fileURLWithPath: dir + "/h.md")), as: UTF8.self)
+    #expect(text.contains("**Measured.** A child pinned to CPU "))
+    #expect(text.contains("](tlb.svg)"))
+    #expect(text.contains("| Working set | 4 KiB random \\(ns\\) |"))
+    #expect(text.contains("`vmmap --tlb` runs the full one"))
+    let svg = String(
+      decoding: try Data(contentsOf: URL(fileURLWithPath: dir + "/tlb.svg")), as: UTF8.self)
+    #expect(svg.contains("4 KiB pages, random order"))
+
+    let json = try vmmap("report", "--json", "-o", dir + "/r.json")
+    #expect(json.status == 0, "\(json.stderr)")
+    let model = try #require(
+      try JSONSerialization.jsonObject(
+        with: try Data(contentsOf: URL(fileURLWithPath: dir + "/r.json"))) as? [String: Any])
+    let step = try #require(model["tlb"] as? [String: Any])
+    #expect(step["error"] == nil, "\(step)")
+    let result = try #require(step["result"] as? [String: Any])
+    let options = try #require(result["options"] as? [String: Any])
+    #expect(options["maxWorkingSet"] as? Int == 64 << 20)
+  }
+
   @Test func tlbGoesAlone() throws {
     for args in [
       ["--tlb", "--self"], ["--tlb", "--cow"], ["--tlb", "--format", "md"],
