@@ -130,19 +130,28 @@ enum TLBExperiment {
     func near(_ a: UInt64, _ b: UInt64) -> Bool { a <= b * 2 && b <= a * 2 }
     let baseIndex = curves.firstIndex { $0.backing == .base && $0.order == .random }
     let packed = curves.first { $0.order == .packed }
+    let reportedEntries = reported.flatMap { UInt64($0.split(separator: " ").first ?? "") }
     var tlbKnees: [UInt64] = []
+    var walkKnees: [UInt64] = []
     if let b = baseIndex {
       for (i, knee) in curves[b].knees.enumerated() {
         let shared = packed?.knees.contains { near($0.workingSet, knee.workingSet) } ?? true
-        curves[b].knees[i].cause = shared ? "cache" : "tlb"
-        if !shared { tlbKnees.append(knee.workingSet) }
+        // Past every TLB the CPU reports, a translation knee is the page tables themselves
+        // falling out of a cache: each walk then misses.
+        let beyond = reportedEntries.map { knee.workingSet / pageSize > $0 * 3 / 2 } ?? false
+        let cause = shared ? "cache" : beyond ? "page-walk" : "tlb"
+        curves[b].knees[i].cause = cause
+        if cause == "tlb" { tlbKnees.append(knee.workingSet) }
+        if cause == "page-walk" { walkKnees.append(knee.workingSet) }
       }
     }
     for c in curves.indices where c != baseIndex {
       for i in curves[c].knees.indices {
         let w = curves[c].knees[i].workingSet
-        let nearTLB = curves[c].order != .packed && tlbKnees.contains { near($0, w) }
-        curves[c].knees[i].cause = nearTLB ? "tlb" : "cache"
+        let packedCurve = curves[c].order == .packed
+        curves[c].knees[i].cause =
+          !packedCurve && tlbKnees.contains { near($0, w) }
+          ? "tlb" : !packedCurve && walkKnees.contains { near($0, w) } ? "page-walk" : "cache"
       }
     }
     let huge = curves.first { $0.backing == .huge && $0.order == .random }
@@ -151,11 +160,10 @@ enum TLBExperiment {
       moved = !tlbKnees.contains { k in huge.knees.contains { near($0.workingSet, k) } }
     }
     let largest = curves.first?.points.last?.workingSet ?? 0
-    let reportedEntries = reported.flatMap { UInt64($0.split(separator: " ").first ?? "") }
     let cpuinfo = (try? readSmallFile("/proc/cpuinfo")) ?? ""
     let flags = cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") } ?? ""
     return TLBReach(
-      tlbKnees: tlbKnees, entries: tlbKnees.map { Int($0 / pageSize) },
+      tlbKnees: tlbKnees, entries: tlbKnees.map { Int($0 / pageSize) }, pageWalkKnees: walkKnees,
       largestWorkingSet: largest,
       baseNanoseconds: baseIndex.flatMap { curves[$0].points.last?.nanosecondsPerAccess },
       hugeNanoseconds: huge?.points.last?.nanosecondsPerAccess, hugePagesMoveKnees: moved,

@@ -37,6 +37,11 @@ struct TLBExplainer {
         "The \(page) curve steps up past \(parts.joined(separator: " and ")), where the control does not: that is where \(page) translations stop fitting in a TLB level, the measured TLB reach. Past it, each access needs a hit in a larger, slower TLB level or a page walk."
       )
     }
+    if !r.reach.pageWalkKnees.isEmpty {
+      out.append(
+        "Past \(r.reach.pageWalkKnees.map { SizeText.iec($0) }.joined(separator: " and ")) the \(page) curve steps again where the control does not, beyond every TLB the CPU reports: each access already misses the TLB there, and now the page walk itself misses the caches, because the page tables (8 bytes per page, \(SizeText.iec(r.reach.pageWalkKnees[0] / r.pageSize * 8)) of last-level entries at that size) no longer stay in them."
+      )
+    }
     switch r.reach.hugePagesMoveKnees {
     case true?:
       out.append(

@@ -164,7 +164,9 @@ public struct TLBKnee: Codable, Hashable, Sendable {
   /// Nanoseconds per access on the plateau below and after the step.
   public var before: Double
   public var after: Double
-  /// `tlb` (the packed control does not step there) or `cache` (it does too).
+  /// `tlb` (the packed control does not step there), `page-walk` (nor there, but past every
+  /// TLB the CPU reports: the page tables fall out of a cache) or `cache` (the control steps
+  /// there too).
   public var cause: String?
 }
 
@@ -175,6 +177,9 @@ public struct TLBReach: Codable, Hashable, Sendable {
   public var tlbKnees: [UInt64]
   /// `tlbKnees` in 4 KiB entries: the measured reach of each TLB level.
   public var entries: [Int]
+  /// Translation knees past every TLB `/proc/cpuinfo` reports (more than 1.5 times its
+  /// entries): page walks that start missing the caches.
+  public var pageWalkKnees: [UInt64]
   /// The largest working set measured, and access time there with 4 KiB and with huge pages.
   public var largestWorkingSet: UInt64
   public var baseNanoseconds: Double?

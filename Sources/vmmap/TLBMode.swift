@@ -68,11 +68,14 @@ struct TLBTextRenderer {
         + (r.counter.available
           ? "counted (perf_event_open), misses per access in the last column"
           : "not available: " + TerminalEscape.escape(r.counter.error ?? "?")))
+    out.append(
+      "  control: as many cache lines, random order, packed \(r.pageSize / 64) to a page: the caches' curve; a knee it lacks is the TLB's"
+    )
     out.append("")
     let base = r.curve(.base, .random)
     let columns: [(TLBBacking, TLBOrder, String)] = [
       (.base, .random, "4K random"), (.base, .sequential, "4K seq"),
-      (.huge, .random, "THP random"), (.huge, .sequential, "THP seq"),
+      (.base, .packed, "control"), (.huge, .random, "THP random"), (.huge, .sequential, "THP seq"),
     ]
     var header = pad("Working set", 12, left: true)
     for c in columns { header += pad(c.2, 12) }

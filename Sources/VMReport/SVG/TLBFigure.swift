@@ -76,8 +76,14 @@ struct TLBFigure {
     svg.add("text", ["class": "middle"]).set("x", (Self.left + Self.right) / 2)
       .set("y", Self.height - 14).text("working set (log scale), one access per 4 KiB page")
 
-    // The TLB knees: a vertical line at the last working set that fits, and the reach.
-    for (i, (knee, entries)) in zip(t.reach.tlbKnees, t.reach.entries).enumerated() {
+    // The TLB knees: a vertical line at the last working set that fits, and the reach; then
+    // the knees where the page walks start missing the caches.
+    let marks =
+      zip(t.reach.tlbKnees, t.reach.entries).map {
+        ($0, "TLB reach \(SizeFormat.iec($0)) = \(thousands($1)) entries")
+      }
+      + t.reach.pageWalkKnees.map { ($0, "page walks miss the caches past \(SizeFormat.iec($0))") }
+    for (i, (knee, label)) in marks.enumerated() {
       let x = xOf(knee)
       svg.add("line", ["class": "series-expected"]).set("x1", x).set("y1", Self.top)
         .set("x2", x).set("y2", Self.bottom)
@@ -85,7 +91,7 @@ struct TLBFigure {
       let nearEdge = x > Self.right - 220
       svg.add("text", ["class": nearEdge ? "small end" : "small"])
         .set("x", nearEdge ? x - 4 : x + 4).set("y", Self.top + 14 + Double(i % 2) * 14)
-        .text("TLB reach \(SizeFormat.iec(knee)) = \(thousands(entries)) entries")
+        .text(label)
     }
     for (curve, cls, label) in series {
       let points = curve.points.map { (xOf($0.workingSet), yOf($0.nanosecondsPerAccess)) }
