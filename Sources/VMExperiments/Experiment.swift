@@ -6,10 +6,14 @@ public enum Experiment: Hashable, Sendable {
   case demand(DemandOptions)
   /// `vmmap --cow`: fill a private region, fork, let the child write one page, look at both.
   case copyOnWrite
+  /// `vmmap --walk ADDR`: follow addresses of a process through its page tables.
+  case walk(WalkRequest)
   /// `vmmap --tlb`: time one access per page over growing working sets, 4 KiB and huge pages.
   case tlb(TLBOptions)
   /// A report's snapshot of process PID: its map, classification, counters and residency.
   case snapshot(pid: Int32)
+  /// `vmmap --sample`, short: `vmmap __touch` (1,024 pages) with every page fault sampled.
+  case sample
   /// For the runner's tests only, all harmless: sleeps past a one-second timeout (with a
   /// `/bin/sleep` grandchild in its process group); kills itself
   /// with SIGSEGV outside any probe; writes something that is not JSON.
@@ -26,8 +30,10 @@ public enum Experiment: Hashable, Sendable {
     case .fault(let type): "fault-\(type.rawValue)"
     case .demand: "demand"
     case .copyOnWrite: "cow"
+    case .walk: "walk"
     case .tlb: "tlb"
     case .snapshot(let pid): "snapshot-\(pid)"
+    case .sample: "sample"
     case .testSleep: "test-sleep"
     case .testCrash: "test-crash"
     case .testGarbage: "test-garbage"
@@ -40,6 +46,7 @@ public enum Experiment: Hashable, Sendable {
   var arguments: [String] {
     switch self {
     case .demand(let options): options.arguments
+    case .walk(let request): request.arguments
     case .tlb(let options): options.arguments
     default: []
     }
@@ -55,6 +62,11 @@ public enum Experiment: Hashable, Sendable {
     if name == "tlb" {
       guard let options = TLBOptions(arguments: arguments) else { return nil }
       self = .tlb(options)
+      return
+    }
+    if name == "walk" {
+      guard let request = WalkRequest(arguments: arguments) else { return nil }
+      self = .walk(request)
       return
     }
     guard arguments.isEmpty else { return nil }
@@ -73,6 +85,7 @@ public enum Experiment: Hashable, Sendable {
     }
     switch name {
     case "cow": self = .copyOnWrite
+    case "sample": self = .sample
     case "test-sleep": self = .testSleep
     case "test-crash": self = .testCrash
     case "test-garbage": self = .testGarbage
@@ -102,6 +115,9 @@ public enum Experiment: Hashable, Sendable {
     case .copyOnWrite:
       // The region and its fork's page tables on top; smaps of both processes three times.
       SandboxLimits(addressSpace: (1 << 30) + (64 << 20), cpuSeconds: 5, wallTimeout: .seconds(20))
+    case .walk:
+      // The whole map with smaps (as a snapshot reads it), a few pagemap reads and scans.
+      SandboxLimits(addressSpace: 4 << 30, cpuSeconds: 30, wallTimeout: .seconds(60))
     case .tlb(let options):
       // The runtime's 1 GiB, one region at a time with its 2 MiB alignment slack, the chain's
       // scratch (4 bytes a page). The sweep does about 2 x repeats x (2 x working set) page
@@ -116,6 +132,9 @@ public enum Experiment: Hashable, Sendable {
     case .snapshot:
       // A 60,000-region map: the smaps text streams through, the model holds ~30 MB.
       SandboxLimits(addressSpace: 4 << 30, cpuSeconds: 30, wallTimeout: .seconds(60))
+    case .sample:
+      // The command inherits the limits: a second Swift runtime's reservations, 4 MiB touched.
+      SandboxLimits(addressSpace: 2 << 30, cpuSeconds: 5, wallTimeout: .seconds(20))
     case .testSleep:
       SandboxLimits(addressSpace: 1 << 30, cpuSeconds: 5, wallTimeout: .seconds(1))
     case .testCrash, .testGarbage, .testOrphan, .testWait:

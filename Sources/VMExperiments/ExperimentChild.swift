@@ -33,10 +33,14 @@ public enum ExperimentChild {
         output = try encode(try DemandExperiment.run(options, progressFD: progressFD))
       case .copyOnWrite:
         output = try encode(try CowExperiment.run())
+      case .walk(let request):
+        output = try encode(try WalkExperiment.run(request))
       case .tlb(let options):
         output = try encode(try TLBExperiment.run(options))
       case .snapshot(let pid):
         output = try encode(try MapSnapshot.take(pid: pid))
+      case .sample:
+        output = try encode(try SampleRunner.run(TouchProgram.reportCommand))
       case .testSleep:
         // A grandchild in the same process group, which the parent must kill too.
         var pid: pid_t = 0
