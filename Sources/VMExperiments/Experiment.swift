@@ -8,6 +8,8 @@ public enum Experiment: Hashable, Sendable {
   case copyOnWrite
   /// `vmmap --walk ADDR`: follow addresses of a process through its page tables.
   case walk(WalkRequest)
+  /// `vmmap --tlb`: time one access per page over growing working sets, 4 KiB and huge pages.
+  case tlb(TLBOptions)
   /// A report's snapshot of process PID: its map, classification, counters and residency.
   case snapshot(pid: Int32)
   /// `vmmap --sample`, short: `vmmap __touch` (1,024 pages) with every page fault sampled.
@@ -29,6 +31,7 @@ public enum Experiment: Hashable, Sendable {
     case .demand: "demand"
     case .copyOnWrite: "cow"
     case .walk: "walk"
+    case .tlb: "tlb"
     case .snapshot(let pid): "snapshot-\(pid)"
     case .sample: "sample"
     case .testSleep: "test-sleep"
@@ -44,6 +47,7 @@ public enum Experiment: Hashable, Sendable {
     switch self {
     case .demand(let options): options.arguments
     case .walk(let request): request.arguments
+    case .tlb(let options): options.arguments
     default: []
     }
   }
@@ -53,6 +57,11 @@ public enum Experiment: Hashable, Sendable {
     if name == "demand" {
       guard let options = DemandOptions(arguments: arguments) else { return nil }
       self = .demand(options)
+      return
+    }
+    if name == "tlb" {
+      guard let options = TLBOptions(arguments: arguments) else { return nil }
+      self = .tlb(options)
       return
     }
     if name == "walk" {
@@ -109,6 +118,17 @@ public enum Experiment: Hashable, Sendable {
     case .walk:
       // The whole map with smaps (as a snapshot reads it), a few pagemap reads and scans.
       SandboxLimits(addressSpace: 4 << 30, cpuSeconds: 30, wallTimeout: .seconds(60))
+    case .tlb(let options):
+      // The runtime's 1 GiB, one region at a time with its 2 MiB alignment slack, the chain's
+      // scratch (4 bytes a page). The sweep does about 2 x repeats x (2 x working set) page
+      // visits, 2 x 1 GiB x 5 rounds takes ~40 s on a loaded 2-core machine: CPU 30 s + 1 s
+      // per 16 MiB-round, wall twice that.
+      SandboxLimits(
+        addressSpace: (1 << 30) + options.maxWorkingSet + options.maxWorkingSet / 1024
+          + (8 << 20),
+        cpuSeconds: 30 + options.maxWorkingSet / (16 << 20) * UInt64(options.repeats),
+        wallTimeout: .seconds(
+          60 + 2 * Int64(options.maxWorkingSet / (16 << 20)) * Int64(options.repeats)))
     case .snapshot:
       // A 60,000-region map: the smaps text streams through, the model holds ~30 MB.
       SandboxLimits(addressSpace: 4 << 30, cpuSeconds: 30, wallTimeout: .seconds(60))

@@ -35,6 +35,8 @@ public enum ExperimentChild {
         output = try encode(try CowExperiment.run())
       case .walk(let request):
         output = try encode(try WalkExperiment.run(request))
+      case .tlb(let options):
+        output = try encode(try TLBExperiment.run(options))
       case .snapshot(let pid):
         output = try encode(try MapSnapshot.take(pid: pid))
       case .sample:

@@ -22,6 +22,7 @@ struct VMMapCommand: ParsableCommand {
         vmmap --faults -- make -j2            a command's page faults, max RSS, times
         vmmap --sample -- ls -l /             where a command's page faults happen
         vmmap --demand --size 64M --thp       demand paging, counted fault by fault
+        vmmap --tlb --size 256M               access time against working set: TLB reach, huge pages
         vmmap --smaps-file smaps.txt --json   a saved smaps file, as JSON
         vmmap --self --format md -o map.md    Markdown for a bug ticket
 
@@ -86,10 +87,16 @@ struct VMMapCommand: ParsableCommand {
       "Demand paging: mmap a region in a sandboxed child, touch every page, count the faults.")
   var demand = false
 
+  @Flag(
+    help:
+      "TLB reach and locality: time one access per page over working sets up to --size (default 1G), 4 KiB and huge pages, in a sandboxed child."
+  )
+  var tlb = false
+
   @Option(
     name: .customLong("size"),
     help: ArgumentHelp(
-      "--demand's region: 100M or 100MiB (MiB), 100MB (10^6 bytes), 4K… (default 100M).",
+      "--demand's region: 100M or 100MiB (MiB), 100MB (10^6 bytes), 4K… (default 100M); --tlb's largest working set (default 1G).",
       valueName: "size"))
   var demandSize: String?
 
@@ -168,12 +175,25 @@ struct VMMapCommand: ParsableCommand {
   var color: ColorChoice = .auto
 
   func validate() throws {
+    if tlb {
+      let others =
+        demand || cow || fault != nil || selfMap || !mapPIDs.isEmpty || detail != nil
+        || pid != nil || mapsFile != nil || smapsFile != nil || fast || table || !kind.isEmpty
+        || sort != nil || top != nil || faultsGiven || sampleGiven || noPtrace || walk != nil
+        || demandTHP || demandRead || demandFile
+      if others { throw ValidationError("--tlb goes alone (with --size, --json or --format)") }
+      if effectiveFormat == .md { throw ValidationError("--tlb renders as text or json, not md") }
+      if json && format != nil && format != .json {
+        throw ValidationError("--json contradicts --format \(format!)")
+      }
+      return
+    }
     if walk != nil {
       let others =
         demand || cow || fault != nil || selfMap || !mapPIDs.isEmpty || detail != nil
         || mapsFile != nil || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil
         || top != nil || faultsGiven || sampleGiven || noPtrace || demandSize != nil || demandTHP
-        || demandRead || demandFile
+        || demandRead || demandFile || tlb
       if others { throw ValidationError("--walk ADDR goes alone (with --pid, --json or --format)") }
       if effectiveFormat == .md { throw ValidationError("--walk renders as text or json, not md") }
       if json && format != nil && format != .json {
@@ -185,7 +205,7 @@ struct VMMapCommand: ParsableCommand {
       let others =
         cow || fault != nil || selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil
         || mapsFile != nil || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil
-        || top != nil || faultsGiven || sampleGiven || walk != nil
+        || top != nil || faultsGiven || sampleGiven || walk != nil || tlb
       if others {
         throw ValidationError(
           "--demand goes alone (with --size, --thp, --read, --file, --json or --format)")
@@ -210,7 +230,7 @@ struct VMMapCommand: ParsableCommand {
       let others =
         fault != nil || selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil
         || mapsFile != nil || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil
-        || top != nil || faultsGiven || sampleGiven || walk != nil
+        || top != nil || faultsGiven || sampleGiven || walk != nil || tlb
       if others { throw ValidationError("--cow goes alone (with --json or --format)") }
       if effectiveFormat == .md { throw ValidationError("--cow renders as text or json, not md") }
       return
@@ -228,7 +248,7 @@ struct VMMapCommand: ParsableCommand {
       let others =
         selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil || mapsFile != nil
         || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil || top != nil
-        || walk != nil
+        || walk != nil || tlb
       if others { throw ValidationError("--fault TYPE goes alone (with --json or --format)") }
       if effectiveFormat == .md { throw ValidationError("--fault renders as text or json, not md") }
       return
@@ -281,11 +301,11 @@ struct VMMapCommand: ParsableCommand {
   func run() throws {
     let modes = [
       selfMap, !mapPIDs.isEmpty, detail != nil, mapsFile != nil, smapsFile != nil, fault != nil,
-      cow, faultsGiven, demand, sampleGiven, walk != nil,
+      cow, faultsGiven, demand, sampleGiven, walk != nil, tlb,
     ]
     if !modes.contains(true) {
       throw ValidationError(
-        "say what to show: --self, --map PID, --detail ADDR, --maps-file F, --smaps-file F, --fault TYPE, --cow, --demand, --faults CMD, --sample CMD, --walk ADDR, or report"
+        "say what to show: --self, --map PID, --detail ADDR, --maps-file F, --smaps-file F, --fault TYPE, --cow, --demand, --tlb, --faults CMD, --sample CMD, --walk ADDR, or report"
       )
     }
     let selection = RegionSelection(kinds: try kinds(), sort: sort, top: top)
@@ -313,6 +333,10 @@ struct VMMapCommand: ParsableCommand {
 
     if demand {
       try runDemand(style: style)
+      return
+    }
+    if tlb {
+      try runTLB(style: style)
       return
     }
     if let walk {

@@ -341,4 +341,6 @@ void vmp_sample_release(struct vmp_sample_run *_Nonnull sample);
 /// /proc/sys/kernel/perf_event_paranoid, or INT32_MIN when it cannot be read.
 int vmp_perf_event_paranoid(void);
 
+#include "tlb.h"
+
 #endif

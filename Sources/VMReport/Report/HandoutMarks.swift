@@ -50,6 +50,7 @@ struct HandoutMarks: ReportMarkSource {
     case "cow": return cowTable()
     case "sample": return sampleTable()
     case "walk-steps", "walk-pages", "walk-cost": return walkTable(named: name)
+    case "tlb": return tlbTable()
     case "aslr": return aslrTable()
     case "steps": return stepTable()
     case "kernel-config":

@@ -148,6 +148,7 @@ struct HandoutView {
     cowContext(&c)
     sampleContext(&c)
     walkContext(&c)
+    tlbContext(&c)
     c["hasKernelConfig"] = !(m.kernelConfig ?? [:]).isEmpty
     return c
   }

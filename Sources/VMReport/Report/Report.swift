@@ -25,6 +25,8 @@ public struct Report: Codable, Sendable {
   public var demand: [Step<DemandReport>]
   /// The page walk of the specimen's text, heap, stack and THP addresses (`vmmap --walk`).
   public var walk: Step<WalkReport>?
+  /// The TLB sweep, short (`ReportCollector.tlbOptions`).
+  public var tlb: Step<TLBReport>? = nil
   /// Wall time of the whole collection, seconds.
   public var seconds: Double
   /// `vmmap --sample`, short: `vmmap __touch 1024` with every page fault sampled.
@@ -68,6 +70,7 @@ public struct Report: Codable, Sendable {
     demand.forEach(add)
     add(sample)
     add(walk)
+    add(tlb)
     return out
   }
 

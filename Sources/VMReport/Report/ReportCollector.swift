@@ -38,6 +38,7 @@ public struct ReportCollector: Sendable {
     let variants = options.experiments ? Self.demandVariants : []
     let demand = variants.map { _ in Slot<Step<DemandReport>>() }
     let walk = Slot<Step<WalkReport>>()
+    let tlb = Slot<Step<TLBReport>>()
 
     var jobs: [@Sendable () -> Void] = []
     if let pid = options.pid {
@@ -45,6 +46,7 @@ public struct ReportCollector: Sendable {
     }
     if options.experiments {
       jobs.append { specimen.value = self.snapshotOfSpecimen() }
+      jobs.append { tlb.value = self.run(.tlb(Self.tlbOptions), as: TLBReport.self) }
       // The slowest first (the file variant writes, syncs and reads back its file).
       for (options, slot) in zip(variants, demand).reversed() {
         jobs.append { slot.value = self.runDemand(options) }
@@ -62,7 +64,8 @@ public struct ReportCollector: Sendable {
       schemaVersion: Report.currentSchemaVersion, generator: generator, options: options,
       machine: machine, specimen: specimen.value, process: process.value,
       faults: faults.compactMap(\.value), cow: cow.value, demand: demand.compactMap(\.value),
-      walk: walk.value, seconds: (ContinuousClock.now - start).seconds, sample: sample.value)
+      walk: walk.value, tlb: tlb.value, seconds: (ContinuousClock.now - start).seconds,
+      sample: sample.value)
   }
 
   /// Runs one experiment in a sandboxed child and keeps its result or its error.
@@ -158,4 +161,12 @@ public struct ReportCollector: Sendable {
 /// returns only then, which orders the write before the read).
 final class Slot<T>: @unchecked Sendable {
   var value: T?
+}
+
+extension ReportCollector {
+  /// The handout's short TLB sweep: up to 64 MiB, 2 points per octave, 3 rounds of at least
+  /// 32,768 loads (about 0.4 s of CPU, most of it faulting in the two 64 MiB regions);
+  /// `vmmap --tlb` runs the full one to 1 GiB.
+  public static let tlbOptions = TLBOptions(
+    maxWorkingSet: 64 << 20, repeats: 3, pointsPerOctave: 2, minAccesses: 1 << 15)
 }

@@ -64,6 +64,7 @@ struct HandoutFigures {
     if let cow = report.cow?.result, let figure = try Self.copyOnWrite(cow) {
       figures.append(figure)
     }
+    if let t = report.tlb?.result { figures.append(try TLBFigure(report: t).render()) }
     for step in report.demand {
       guard let d = step.result else { continue }
       figures.append(
