@@ -8,6 +8,9 @@ public enum Experiment: Hashable, Sendable {
   case copyOnWrite
   /// A report's snapshot of process PID: its map, classification, counters and residency.
   case snapshot(pid: Int32)
+  /// One run of `vmmap --aslr`: where the kernel put this process; with `noRandomize`, under
+  /// the `ADDR_NO_RANDOMIZE` personality (the child sets it and executes itself again).
+  case aslrSample(noRandomize: Bool)
   /// For the runner's tests only, all harmless: sleeps past a one-second timeout (with a
   /// `/bin/sleep` grandchild in its process group); kills itself
   /// with SIGSEGV outside any probe; writes something that is not JSON.
@@ -25,6 +28,7 @@ public enum Experiment: Hashable, Sendable {
     case .demand: "demand"
     case .copyOnWrite: "cow"
     case .snapshot(let pid): "snapshot-\(pid)"
+    case .aslrSample(let noRandomize): noRandomize ? "aslr-sample-norandom" : "aslr-sample"
     case .testSleep: "test-sleep"
     case .testCrash: "test-crash"
     case .testGarbage: "test-garbage"
@@ -64,6 +68,8 @@ public enum Experiment: Hashable, Sendable {
     }
     switch name {
     case "cow": self = .copyOnWrite
+    case "aslr-sample": self = .aslrSample(noRandomize: false)
+    case "aslr-sample-norandom": self = .aslrSample(noRandomize: true)
     case "test-sleep": self = .testSleep
     case "test-crash": self = .testCrash
     case "test-garbage": self = .testGarbage
@@ -93,6 +99,9 @@ public enum Experiment: Hashable, Sendable {
     case .copyOnWrite:
       // The region and its fork's page tables on top; smaps of both processes three times.
       SandboxLimits(addressSpace: (1 << 30) + (64 << 20), cpuSeconds: 5, wallTimeout: .seconds(20))
+    case .aslrSample:
+      // The runtime's address space and one maps file: a start-up, a read and an exit.
+      SandboxLimits(addressSpace: 1 << 30, cpuSeconds: 5, wallTimeout: .seconds(10))
     case .snapshot:
       // A 60,000-region map: the smaps text streams through, the model holds ~30 MB.
       SandboxLimits(addressSpace: 4 << 30, cpuSeconds: 30, wallTimeout: .seconds(60))

@@ -35,6 +35,8 @@ public enum ExperimentChild {
         output = try encode(try CowExperiment.run())
       case .snapshot(let pid):
         output = try encode(try MapSnapshot.take(pid: pid))
+      case .aslrSample(let noRandomize):
+        output = try encode(try AslrProbe.run(noRandomize: noRandomize))
       case .testSleep:
         // A grandchild in the same process group, which the parent must kill too.
         var pid: pid_t = 0

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import VMExperiments
 import VMMapCore
 import VMReport
 
@@ -20,6 +21,7 @@ struct VMMapCommand: ParsableCommand {
         vmmap --cow                           fork, write one page, watch it being copied
         vmmap --faults -- make -j2            a command's page faults, max RSS, times
         vmmap --demand --size 64M --thp       demand paging, counted fault by fault
+        vmmap --aslr --runs 100               where ASLR puts things, run after run
         vmmap --smaps-file smaps.txt --json   a saved smaps file, as JSON
         vmmap --self --format md -o map.md    Markdown for a bug ticket
 
@@ -93,6 +95,18 @@ struct VMMapCommand: ParsableCommand {
     help: "--demand on a file dropped from the page cache: major faults.")
   var demandFile = false
 
+  @Flag(
+    help:
+      "Address-space layout randomisation, observed: start a specimen N times with ASLR and N times with ADDR_NO_RANDOMIZE (sandboxed children) and compare where the executable, heap, stack, mmap base, vdso and libc land."
+  )
+  var aslr = false
+
+  @Option(
+    name: .customLong("runs"),
+    help: ArgumentHelp(
+      "--aslr's runs per series (default \(AslrExperiment.defaultRuns)).", valueName: "n"))
+  var aslrRuns: Int?
+
   @Option(help: ArgumentHelp("The process for --detail (default: vmmap itself).", valueName: "pid"))
   var pid: String?
 
@@ -151,11 +165,16 @@ struct VMMapCommand: ParsableCommand {
   var color: ColorChoice = .auto
 
   func validate() throws {
+    if aslr {
+      try validateAslr()
+      return
+    }
+    if aslrRuns != nil { throw ValidationError("--runs goes with --aslr") }
     if demand {
       let others =
         cow || fault != nil || selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil
         || mapsFile != nil || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil
-        || top != nil || faultsGiven
+        || top != nil || faultsGiven || aslr
       if others {
         throw ValidationError(
           "--demand goes alone (with --size, --thp, --read, --file, --json or --format)")
@@ -180,7 +199,7 @@ struct VMMapCommand: ParsableCommand {
       let others =
         fault != nil || selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil
         || mapsFile != nil || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil
-        || top != nil || faultsGiven
+        || top != nil || faultsGiven || aslr
       if others { throw ValidationError("--cow goes alone (with --json or --format)") }
       if effectiveFormat == .md { throw ValidationError("--cow renders as text or json, not md") }
       return
@@ -193,7 +212,7 @@ struct VMMapCommand: ParsableCommand {
     if fault != nil {
       let others =
         selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil || mapsFile != nil
-        || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil || top != nil
+        || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil || top != nil || aslr
       if others { throw ValidationError("--fault TYPE goes alone (with --json or --format)") }
       if effectiveFormat == .md { throw ValidationError("--fault renders as text or json, not md") }
       return
@@ -246,11 +265,11 @@ struct VMMapCommand: ParsableCommand {
   func run() throws {
     let modes = [
       selfMap, !mapPIDs.isEmpty, detail != nil, mapsFile != nil, smapsFile != nil, fault != nil,
-      cow, faultsGiven, demand,
+      cow, faultsGiven, demand, aslr,
     ]
     if !modes.contains(true) {
       throw ValidationError(
-        "say what to show: --self, --map PID, --detail ADDR, --maps-file F, --smaps-file F, --fault TYPE, --cow, --demand, --faults CMD, or report"
+        "say what to show: --self, --map PID, --detail ADDR, --maps-file F, --smaps-file F, --fault TYPE, --cow, --demand, --aslr, --faults CMD, or report"
       )
     }
     let selection = RegionSelection(kinds: try kinds(), sort: sort, top: top)
@@ -274,6 +293,10 @@ struct VMMapCommand: ParsableCommand {
 
     if demand {
       try runDemand(style: style)
+      return
+    }
+    if aslr {
+      try runAslr(style: style)
       return
     }
 

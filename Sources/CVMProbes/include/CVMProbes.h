@@ -263,4 +263,19 @@ unsigned long vmp_touch_pages(volatile unsigned char *_Nonnull base, size_t page
 /// (Glibc's Swift module leaves out <sys/statfs.h>.)
 long long vmp_filesystem_type(const char *_Nonnull path);
 
+/* --aslr (aslr.c): the personality and the auxiliary vector, which Glibc's Swift module does
+ * not import. */
+
+/// personality(2) without change: the current persona (ADDR_NO_RANDOMIZE is 0x0040000), or -errno.
+long vmp_personality_get(void);
+
+/// personality(2): sets `persona` (it takes effect at the next execve). 0 or -errno.
+int vmp_personality_set(unsigned int persona);
+
+/// getauxval(3) of the process: AT_BASE (the dynamic loader's load address).
+unsigned long vmp_auxv_interpreter_base(void);
+
+/// getauxval(3) of the process: AT_SYSINFO_EHDR (the vdso's address).
+unsigned long vmp_auxv_vdso(void);
+
 #endif
