@@ -83,7 +83,8 @@ struct AslrTextRenderer {
     guard fixed.count == 2, random.count == 2 else { return [] }
     var out = ["TWO RUNS OF EACH"]
     out.append(
-      "  " + pad("", 12) + pad("Without ASLR (ADDR_NO_RANDOMIZE)", 42) + "With ASLR (as vmmap runs)")
+      "  " + pad("", 12) + pad("Without ASLR (ADDR_NO_RANDOMIZE)", 42) + "With ASLR (as vmmap runs)"
+    )
     out.append(
       "  " + pad("", 12) + pad("Run 1", 16) + pad("Run 2", 26) + pad("Run 1", 16) + "Run 2")
     for region in AslrRegion.allCases {
@@ -108,7 +109,8 @@ struct AslrTextRenderer {
         + pad("Kernel", 8) + "Moves with")
     for x in s.regions {
       let bits =
-        x.lowestVariedBit.map { "\($0)–\(x.highestVariedBit ?? $0) (\(x.variedBitCount))" } ?? "none"
+        x.lowestVariedBit.map { "\($0)–\(x.highestVariedBit ?? $0) (\(x.variedBitCount))" }
+        ?? "none"
       out.append(
         "  " + pad(x.region.label, 12) + padLeft("\(x.distinct)/\(runs)", 8) + "  "
           + pad(x.lowest ?? "none", 16) + pad(x.highest ?? "none", 16) + pad(bits, 20)
@@ -132,8 +134,8 @@ struct AslrTextRenderer {
     for x in s.regions {
       let where_ =
         x.distinct == 1
-          ? (x.lowest ?? "none") + "  same in every run"
-          : "\(x.lowest ?? "none") to \(x.highest ?? "none")  MOVED"
+        ? (x.lowest ?? "none") + "  same in every run"
+        : "\(x.lowest ?? "none") to \(x.highest ?? "none")  MOVED"
       out.append(
         "  " + pad(x.region.label, 12) + padLeft("\(x.distinct)/\(runs)", 8) + "  " + where_)
     }

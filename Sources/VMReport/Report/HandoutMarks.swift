@@ -49,6 +49,7 @@ struct HandoutMarks: ReportMarkSource {
     case "demand": return demandTable()
     case "cow": return cowTable()
     case "aslr": return aslrTable()
+    case "aslr-runs", "aslr-two-runs": return aslrRunsTable(named: name)
     case "steps": return stepTable()
     case "kernel-config":
       let config = m.kernelConfig ?? [:]
@@ -319,6 +320,7 @@ struct HandoutMarks: ReportMarkSource {
     report.faults.forEach(add)
     add(report.cow)
     report.demand.forEach(add)
+    add(report.aslr)
     return ReportTable(
       columns: [
         .init("Step"), .init("Status"), .init("Seconds", .right), .init("Minor faults", .right),

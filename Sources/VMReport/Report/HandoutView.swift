@@ -146,6 +146,7 @@ struct HandoutView {
 
     demandContext(&c)
     cowContext(&c)
+    aslrContext(&c)
     c["hasKernelConfig"] = !(m.kernelConfig ?? [:]).isEmpty
     return c
   }

@@ -23,6 +23,8 @@ public struct Report: Codable, Sendable {
   public var cow: Step<CowReport>?
   /// Demand paging: write, with THP, read, and a dropped file (`ReportCollector.demandVariants`).
   public var demand: [Step<DemandReport>]
+  /// ASLR: the specimen started a few times with and without randomisation (`--aslr`, short).
+  public var aslr: Step<AslrReport>?
   /// Wall time of the whole collection, seconds.
   public var seconds: Double
 
@@ -62,6 +64,7 @@ public struct Report: Codable, Sendable {
     faults.forEach(add)
     add(cow)
     demand.forEach(add)
+    add(aslr)
     return out
   }
 

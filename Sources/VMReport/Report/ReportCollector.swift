@@ -36,12 +36,15 @@ public struct ReportCollector: Sendable {
     let cow = Slot<Step<CowReport>>()
     let variants = options.experiments ? Self.demandVariants : []
     let demand = variants.map { _ in Slot<Step<DemandReport>>() }
+    let aslr = Slot<Step<AslrReport>>()
 
     var jobs: [@Sendable () -> Void] = []
     if let pid = options.pid {
       jobs.append { process.value = self.run(.snapshot(pid: pid), as: MapSnapshot.self) }
     }
     if options.experiments {
+      // The longest job first: many short children, one after another.
+      jobs.append { aslr.value = self.runAslr() }
       jobs.append { specimen.value = self.snapshotOfSpecimen() }
       // The slowest first (the file variant writes, syncs and reads back its file).
       for (options, slot) in zip(variants, demand).reversed() {
@@ -58,6 +61,7 @@ public struct ReportCollector: Sendable {
       schemaVersion: Report.currentSchemaVersion, generator: generator, options: options,
       machine: machine, specimen: specimen.value, process: process.value,
       faults: faults.compactMap(\.value), cow: cow.value, demand: demand.compactMap(\.value),
+      aslr: aslr.value,
       seconds: (ContinuousClock.now - start).seconds)
   }
 

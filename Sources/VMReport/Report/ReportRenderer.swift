@@ -90,6 +90,7 @@ struct HandoutFigures {
           totalPages: d.pages, pageSize: d.pageSize
         ).render())
     }
+    if let figure = try Self.aslr(report) { figures.append(figure) }
     return Dictionary(figures.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
   }
 
