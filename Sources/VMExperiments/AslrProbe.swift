@@ -5,9 +5,10 @@ import VMMapCore
 /// The child side of `vmmap --aslr`: one run of the specimen. The process reads where the
 /// kernel put it (its own `/proc/self/maps` and auxiliary vector) and reports it.
 ///
-/// The personality takes effect at `execve`, and posix_spawn cannot set it, so a child asked
-/// for `ADDR_NO_RANDOMIZE` sets it and executes itself again (same PID, same limits, same
-/// pipes) before it looks: exactly what `setarch -R` does.
+/// The personality takes effect at `execve`, and posix_spawn cannot set it, so a child whose
+/// personality is not the one its series asks for (`ADDR_NO_RANDOMIZE` set, or cleared) sets
+/// it and executes itself again (same PID, same limits, same pipes) before it looks: what
+/// `setarch -R` does.
 enum AslrProbe {
   struct Failure: Error, CustomStringConvertible {
     var description: String
@@ -21,24 +22,23 @@ enum AslrProbe {
       throw Failure(description: "personality: \(String(cString: strerror(Int32(-read))))")
     }
     let current = UInt32(truncatingIfNeeded: read)
-    if wanted && current & noRandomize == 0 {
-      let set = vmp_personality_set(current | noRandomize)
+    // Each series sets its personality itself, so that `setarch -R vmmap --aslr` (or a
+    // debugger's vmmap) still gets a randomised series.
+    if wanted != (current & noRandomize != 0) {
+      let persona = wanted ? current | noRandomize : current & ~noRandomize
+      let set = vmp_personality_set(persona)
       guard set == 0 else {
         throw Failure(
-          description: "personality(ADDR_NO_RANDOMIZE): \(String(cString: strerror(-set)))")
+          description:
+            "personality(\(wanted ? "ADDR_NO_RANDOMIZE" : "0")): \(String(cString: strerror(-set)))"
+        )
       }
-      let name = Experiment.aslrSample(noRandomize: true).name
+      let name = Experiment.aslrSample(noRandomize: wanted).name
       let argv: [UnsafeMutablePointer<CChar>?] = [
         strdup("vmmap"), strdup("__experiment"), strdup(name), nil,
       ]
       execv("/proc/self/exe", argv)
       throw Failure(description: "execv /proc/self/exe: \(String(cString: strerror(errno)))")
-    }
-    if !wanted && current & noRandomize != 0 {
-      throw Failure(
-        description:
-          "vmmap itself runs with ADDR_NO_RANDOMIZE (setarch -R or a debugger): the randomised series would not be"
-      )
     }
     return try sample(pid: getpid(), personality: current)
   }

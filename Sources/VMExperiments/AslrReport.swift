@@ -16,7 +16,8 @@ public struct AslrReport: Codable, Hashable, Sendable {
   public var mmapRandomBits: Int?
   /// The specimen every run starts (the re-executed vmmap's hidden child).
   public var specimen: String
-  /// With the personality vmmap runs with (normally randomised).
+  /// With `ADDR_NO_RANDOMIZE` cleared (the kernel's default), even when vmmap itself runs
+  /// without randomisation.
   public var randomized: AslrSeries
   /// With `ADDR_NO_RANDOMIZE` (what `setarch -R` and gdb set).
   public var notRandomized: AslrSeries
@@ -125,7 +126,7 @@ public struct AslrSample: Codable, Hashable, Sendable {
 
 /// One series of runs (randomised, or not) and what varied across it.
 public struct AslrSeries: Codable, Hashable, Sendable {
-  /// `default` (the personality vmmap runs with) or `ADDR_NO_RANDOMIZE`.
+  /// `default` (`ADDR_NO_RANDOMIZE` cleared) or `ADDR_NO_RANDOMIZE`.
   public var personality: String
   public var samples: [AslrSample]
   /// One entry per region, in `AslrRegion` order.

@@ -55,7 +55,7 @@ struct AslrTextRenderer {
       out.append("           vm.mmap_rnd_bits: not readable (root only)")
     }
     out += wrap(
-      "\(r.specimen), started \(r.runs) times as vmmap runs and \(r.runs) times with ADDR_NO_RANDOMIZE",
+      "\(r.specimen), started \(r.runs) times with the kernel's randomisation and \(r.runs) times with ADDR_NO_RANDOMIZE",
       first: "Specimen:  ", rest: "           ")
     out.append("")
     out += seedPicture(r)
@@ -83,7 +83,7 @@ struct AslrTextRenderer {
     guard fixed.count == 2, random.count == 2 else { return [] }
     var out = ["TWO RUNS OF EACH"]
     out.append(
-      "  " + pad("", 12) + pad("Without ASLR (ADDR_NO_RANDOMIZE)", 42) + "With ASLR (as vmmap runs)"
+      "  " + pad("", 12) + pad("Without ASLR (ADDR_NO_RANDOMIZE)", 42) + "With ASLR"
     )
     out.append(
       "  " + pad("", 12) + pad("Run 1", 16) + pad("Run 2", 26) + pad("Run 1", 16) + "Run 2")
@@ -115,7 +115,7 @@ struct AslrTextRenderer {
         "  " + pad(x.region.label, 12) + padLeft("\(x.distinct)/\(runs)", 8) + "  "
           + pad(x.lowest ?? "none", 16) + pad(x.highest ?? "none", 16) + pad(bits, 20)
           + pad("\(x.entropyBits) bits", 9) + pad(x.kernelBits.map(String.init) ?? "—", 8)
-          + (x.movesWith?.label ?? "—"))
+          + movesWith(x))
     }
     if let heap = s.stats(.heap), let o = heap.offsetFromExecutableEnd {
       out += wrap(
@@ -126,6 +126,16 @@ struct AslrTextRenderer {
       "  (Bits that differed: positions XOR run 1's, which carries can widen; entropy: bits of each position minus the lowest; kernel: what it draws, in pages)"
     )
     return out
+  }
+
+  /// The region it keeps a fixed distance from; `near mmap base` when it stays below the
+  /// mmap base at a distance that varies (libc, behind 2 MiB-aligned libraries).
+  func movesWith(_ x: AslrRegionStats) -> String {
+    if let with = x.movesWith { return with.label }
+    if let d = x.distanceBelowMmapBase, x.distinct > 1 {
+      return "mmap base, distance varies by \(AslrFormat.size(d.maximum - d.minimum))"
+    }
+    return "—"
   }
 
   func fixed(_ s: AslrSeries, runs: Int) -> [String] {

@@ -55,7 +55,7 @@ extension HandoutMarks {
           .init("ASLR, run 1"), .init("ASLR, run 2"),
         ], rows: rows,
         caption:
-          "The first two runs with the ADDR_NO_RANDOMIZE personality and the first two as vmmap runs, read from each child's /proc/self/maps."
+          "The first two runs with the ADDR_NO_RANDOMIZE personality and the first two with it cleared, read from each child's /proc/self/maps."
       )
     }
     let rows = a.randomized.regions.map { x -> [String] in
