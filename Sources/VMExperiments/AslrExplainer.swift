@@ -23,8 +23,16 @@ enum AslrExplainer {
           var clause =
             "\(label) below the mmap base, but not at a fixed distance (\(d.distinct) distances from \(AslrFormat.size(d.minimum)) to \(AslrFormat.size(d.maximum)))"
           if x.distinctWithin2MiB * 4 <= x.distinct {
+            // Bits 21 and up of the distances from the lowest position, plus the few places
+            // inside a 2 MiB block: a closer count than the page-level one.
+            let positions = random.samples.compactMap { $0.position(x.region) }
+            let lowest = positions.min() ?? 0
+            let high = positions.reduce(UInt64(0)) { $0 | (($1 - lowest) >> 21) }.nonzeroBitCount
+            let low =
+              x.distinctWithin2MiB > 1
+              ? 64 - UInt64(x.distinctWithin2MiB - 1).leadingZeroBitCount : 0
             clause +=
-              ": its place inside a 2 MiB block took only \(x.distinctWithin2MiB) value\(x.distinctWithin2MiB == 1 ? "" : "s") in \(n) runs, because the larger libraries mapped before it start on 2 MiB boundaries (the kernel aligns mappings of 2 MiB or more for huge pages), which absorbs the low bits of the base"
+              ": its place inside a 2 MiB block took only \(x.distinctWithin2MiB) value\(x.distinctWithin2MiB == 1 ? "" : "s") in \(n) runs, because the larger libraries mapped before it start on 2 MiB boundaries (the kernel aligns mappings of 2 MiB or more for huge pages), which absorbs the low bits of the base: about \(high + low) random bits, not the \(x.entropyBits) its page-level count shows"
           }
           clauses.append(clause)
         } else if x.region == .heap, let gap = x.offsetFromExecutableEnd, gap.distinct > 1 {

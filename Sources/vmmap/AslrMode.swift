@@ -49,7 +49,7 @@ struct AslrTextRenderer {
       rest: "             ")
     if let bits = r.mmapRandomBits {
       out += wrap(
-        "vm.mmap_rnd_bits = \(bits): the mmap base and a PIE executable move by up to 2^\(bits) pages (\(AslrFormat.size(r.pageSize << UInt64(bits))))",
+        "mmap_rnd_bits = \(bits): the mmap base and a PIE move by up to 2^\(bits) pages (\(AslrFormat.size(r.pageSize << UInt64(bits))))",
         first: "           ", rest: "             ")
     } else {
       out.append("           vm.mmap_rnd_bits: not readable (root only)")
