@@ -93,6 +93,7 @@ static void handle_stop(struct vmp_command_run *run, pid_t tid, int status) {
     run->exit_status_len = read_proc(tid, "status", run->exit_status, sizeof run->exit_status);
     run->exit_stat_len = read_proc(tid, "stat", run->exit_stat, sizeof run->exit_stat);
     run->exit_stop_tid = tid;
+    if (run->hooks && run->hooks->at_exit_stop) run->hooks->at_exit_stop(run->hooks->context, tid);
     ptrace(PTRACE_CONT, tid, 0, 0);
     return;
   case PTRACE_EVENT_EXEC:
@@ -100,6 +101,9 @@ static void handle_stop(struct vmp_command_run *run, pid_t tid, int status) {
      * command's first instruction. */
     if (run->exec_stops++ == 0) {
       run->exec_stat_len = read_proc(tid, "stat", run->exec_stat, sizeof run->exec_stat);
+    }
+    if (run->hooks && run->hooks->at_exec_stop) {
+      run->hooks->at_exec_stop(run->hooks->context, tid, run->exec_stops);
     }
     ptrace(PTRACE_CONT, tid, 0, 0);
     return;
@@ -130,8 +134,10 @@ static void handle_stop(struct vmp_command_run *run, pid_t tid, int status) {
 int vmp_run_command(
     const char *path, char *const argv[], char *const envp[], struct vmp_command_run *run) {
   int use_ptrace = run->use_ptrace;
+  const struct vmp_command_hooks *hooks = run->hooks;
   memset(run, 0, sizeof *run);
   run->use_ptrace = use_ptrace;
+  run->hooks = hooks;
   run->pid = -1;
   run->ptrace_errno = -1;
 
@@ -189,6 +195,24 @@ int vmp_run_command(
     return -fork_errno;
   }
   run->pid = pid;
+  if (hooks && hooks->after_fork) {
+    int rc = hooks->after_fork(hooks->context, pid);
+    if (rc < 0) {
+      /* The child has not exec'd (it waits for `go`): nothing of the command ran. */
+      kill(pid, SIGKILL);
+      close(go[1]);
+      int status;
+      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      close(err[0]);
+      sigprocmask(SIG_SETMASK, &old_mask, 0);
+      sigaction(SIGINT, &old_int, 0);
+      sigaction(SIGQUIT, &old_quit, 0);
+      sigaction(SIGTERM, &old_term, 0);
+      sigaction(SIGHUP, &old_hup, 0);
+      return rc;
+    }
+  }
   g_command_pid = pid;
   /* Unblocked while waiting even if vmmap inherited them blocked: forwarding must work. */
   sigprocmask(SIG_UNBLOCK, &forwarded, 0);

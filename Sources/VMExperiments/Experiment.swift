@@ -6,8 +6,12 @@ public enum Experiment: Hashable, Sendable {
   case demand(DemandOptions)
   /// `vmmap --cow`: fill a private region, fork, let the child write one page, look at both.
   case copyOnWrite
+  /// `vmmap --walk ADDR`: follow addresses of a process through its page tables.
+  case walk(WalkRequest)
   /// A report's snapshot of process PID: its map, classification, counters and residency.
   case snapshot(pid: Int32)
+  /// `vmmap --sample`, short: `vmmap __touch` (1,024 pages) with every page fault sampled.
+  case sample
   /// One run of `vmmap --aslr`: where the kernel put this process; with `noRandomize`, under
   /// the `ADDR_NO_RANDOMIZE` personality (the child sets it and executes itself again).
   case aslrSample(noRandomize: Bool)
@@ -27,7 +31,9 @@ public enum Experiment: Hashable, Sendable {
     case .fault(let type): "fault-\(type.rawValue)"
     case .demand: "demand"
     case .copyOnWrite: "cow"
+    case .walk: "walk"
     case .snapshot(let pid): "snapshot-\(pid)"
+    case .sample: "sample"
     case .aslrSample(let noRandomize): noRandomize ? "aslr-sample-norandom" : "aslr-sample"
     case .testSleep: "test-sleep"
     case .testCrash: "test-crash"
@@ -41,6 +47,7 @@ public enum Experiment: Hashable, Sendable {
   var arguments: [String] {
     switch self {
     case .demand(let options): options.arguments
+    case .walk(let request): request.arguments
     default: []
     }
   }
@@ -50,6 +57,11 @@ public enum Experiment: Hashable, Sendable {
     if name == "demand" {
       guard let options = DemandOptions(arguments: arguments) else { return nil }
       self = .demand(options)
+      return
+    }
+    if name == "walk" {
+      guard let request = WalkRequest(arguments: arguments) else { return nil }
+      self = .walk(request)
       return
     }
     guard arguments.isEmpty else { return nil }
@@ -68,6 +80,7 @@ public enum Experiment: Hashable, Sendable {
     }
     switch name {
     case "cow": self = .copyOnWrite
+    case "sample": self = .sample
     case "aslr-sample": self = .aslrSample(noRandomize: false)
     case "aslr-sample-norandom": self = .aslrSample(noRandomize: true)
     case "test-sleep": self = .testSleep
@@ -99,12 +112,18 @@ public enum Experiment: Hashable, Sendable {
     case .copyOnWrite:
       // The region and its fork's page tables on top; smaps of both processes three times.
       SandboxLimits(addressSpace: (1 << 30) + (64 << 20), cpuSeconds: 5, wallTimeout: .seconds(20))
+    case .walk:
+      // The whole map with smaps (as a snapshot reads it), a few pagemap reads and scans.
+      SandboxLimits(addressSpace: 4 << 30, cpuSeconds: 30, wallTimeout: .seconds(60))
     case .aslrSample:
       // The runtime's address space and one maps file: a start-up, a read and an exit.
       SandboxLimits(addressSpace: 1 << 30, cpuSeconds: 5, wallTimeout: .seconds(10))
     case .snapshot:
       // A 60,000-region map: the smaps text streams through, the model holds ~30 MB.
       SandboxLimits(addressSpace: 4 << 30, cpuSeconds: 30, wallTimeout: .seconds(60))
+    case .sample:
+      // The command inherits the limits: a second Swift runtime's reservations, 4 MiB touched.
+      SandboxLimits(addressSpace: 2 << 30, cpuSeconds: 5, wallTimeout: .seconds(20))
     case .testSleep:
       SandboxLimits(addressSpace: 1 << 30, cpuSeconds: 5, wallTimeout: .seconds(1))
     case .testCrash, .testGarbage, .testOrphan, .testWait:

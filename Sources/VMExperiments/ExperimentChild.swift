@@ -33,8 +33,12 @@ public enum ExperimentChild {
         output = try encode(try DemandExperiment.run(options, progressFD: progressFD))
       case .copyOnWrite:
         output = try encode(try CowExperiment.run())
+      case .walk(let request):
+        output = try encode(try WalkExperiment.run(request))
       case .snapshot(let pid):
         output = try encode(try MapSnapshot.take(pid: pid))
+      case .sample:
+        output = try encode(try SampleRunner.run(TouchProgram.reportCommand))
       case .aslrSample(let noRandomize):
         output = try encode(try AslrProbe.run(noRandomize: noRandomize))
       case .testSleep:

@@ -10,7 +10,7 @@ extension VMMapCommand {
       cow || demand || fault != nil || selfMap || !mapPIDs.isEmpty || detail != nil
       || pid != nil || mapsFile != nil || smapsFile != nil || fast || table || !kind.isEmpty
       || sort != nil || top != nil || faultsGiven || demandSize != nil || demandTHP
-      || demandRead || demandFile || noPtrace
+      || demandRead || demandFile || noPtrace || sampleGiven || walk != nil
     if others { throw ValidationError("--aslr goes alone (with --runs, --json or --format)") }
     if effectiveFormat == .md { throw ValidationError("--aslr renders as text or json, not md") }
     if json && format != nil && format != .json {

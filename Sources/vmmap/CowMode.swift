@@ -158,20 +158,7 @@ struct CowTextRenderer {
 
   /// Words of `text` on lines of at most 100 columns.
   func wrap(_ text: String, first: String, rest: String) -> [String] {
-    var lines: [String] = []
-    var line = first
-    var empty = true
-    for word in text.split(separator: " ") {
-      if !empty && line.count + 1 + word.count > 100 {
-        lines.append(line)
-        line = rest
-        empty = true
-      }
-      line += (empty ? "" : " ") + word
-      empty = false
-    }
-    lines.append(line)
-    return lines
+    wrapText(text, width: 100, first: first, rest: rest)
   }
 }
 

@@ -240,34 +240,7 @@ struct DemandTextRenderer {
     s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
   }
 
-  /// Units kept on the line of their number.
-  static let units: Set<Substring> = ["B", "kB", "KiB", "MiB", "GiB", "TiB", "µs"]
-
-  /// Greedy word wrap; a number and its unit stay together.
   func wrap(_ text: String, width: Int, first: String, rest: String) -> [String] {
-    var words: [Substring] = []
-    for word in text.split(separator: " ") {
-      let unit = Self.units.contains(
-        word.prefix { $0 != ")" && $0 != "," && $0 != "." && $0 != ":" && $0 != ";" })
-      if unit, let last = words.last {
-        words[words.count - 1] = Substring(last + " " + word)
-      } else {
-        words.append(word)
-      }
-    }
-    var lines: [String] = []
-    var line = first
-    var empty = true
-    for word in words {
-      if !empty && line.count + 1 + word.count > width {
-        lines.append(line)
-        line = rest
-        empty = true
-      }
-      line += (empty ? "" : " ") + word
-      empty = false
-    }
-    lines.append(line)
-    return lines
+    wrapText(text, width: width, first: first, rest: rest)
   }
 }

@@ -13,6 +13,9 @@ enum Entry {
     if args.first == "__specimen" {
       Specimen.main(arguments: Array(args.dropFirst()))
     }
+    if args.first == "__touch" {
+      TouchProgram.main(arguments: Array(args.dropFirst()))
+    }
     if args.first == "__experiment" {
       ExperimentChild.main(arguments: Array(args.dropFirst()))
     }

@@ -8,7 +8,16 @@ extension VMMapCommand {
   /// True when `--faults` was on the command line, even bare: with `parsing: .remaining` a
   /// bare `--faults` leaves the array empty, as its absence does (SWIFT-NOTES.md §5).
   var faultsGiven: Bool {
-    !faults.isEmpty || CommandLine.arguments.dropFirst().contains("--faults")
+    !faults.isEmpty || remainingFlagGiven("--faults", before: "--sample")
+  }
+
+  /// True when `flag` is on the command line before `other` (or without it): after either
+  /// one, every word is the command's.
+  func remainingFlagGiven(_ flag: String, before other: String) -> Bool {
+    let args = CommandLine.arguments.dropFirst()
+    guard let i = args.firstIndex(of: flag) else { return false }
+    guard let j = args.firstIndex(of: other) else { return true }
+    return i < j
   }
 
   /// The command's words: everything after `--faults`, one leading `--` consumed.
@@ -23,7 +32,7 @@ extension VMMapCommand {
     let others =
       selfMap || !mapPIDs.isEmpty || detail != nil || fault != nil || pid != nil
       || mapsFile != nil || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil
-      || top != nil || cow || demand || aslr
+      || top != nil || cow || demand || !sample.isEmpty || walk != nil || aslr
     if others {
       throw ValidationError(
         "--faults CMD goes alone (with --json, --format, -o, --color or --no-ptrace before it)")

@@ -17,9 +17,11 @@ struct VMMapCommand: ParsableCommand {
         vmmap --map 1234 --table --top 20     the 20 largest regions by RSS
         vmmap --map 1234 --kind thread-stack,guard-page
         vmmap --detail 0x7ffd12345678 --pid 1234
+        vmmap --walk 0x7ffd12345678 --pid 1234  follow an address through the page tables
         vmmap --fault write-readonly          make a fault in a child and explain it
         vmmap --cow                           fork, write one page, watch it being copied
         vmmap --faults -- make -j2            a command's page faults, max RSS, times
+        vmmap --sample -- ls -l /             where a command's page faults happen
         vmmap --demand --size 64M --thp       demand paging, counted fault by fault
         vmmap --aslr --runs 100               where ASLR puts things, run after run
         vmmap --smaps-file smaps.txt --json   a saved smaps file, as JSON
@@ -45,6 +47,12 @@ struct VMMapCommand: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
+      "Follow one address through the page tables: indices per level, region, page size, frame, pagemap and kpageflags bits, and the page-table cost (in a sandboxed child).",
+      valueName: "addr"))
+  var walk: String?
+
+  @Option(
+    help: ArgumentHelp(
       "Make a memory fault in a sandboxed child and explain it (all: every type).",
       valueName: "type"))
   var fault: FaultChoice?
@@ -60,6 +68,13 @@ struct VMMapCommand: ParsableCommand {
       "Run CMD (no shell; everything after --faults is the command) and report its page faults, max RSS and times on stderr; exits with its status.",
       valueName: "cmd"))
   var faults: [String] = []
+
+  @Option(
+    parsing: .remaining,
+    help: ArgumentHelp(
+      "Run CMD (no shell; everything after --sample is the command) with every page fault sampled (perf_event_open) and report the faults per region, in first-touch order, on stderr; exits with its status.",
+      valueName: "cmd"))
+  var sample: [String] = []
 
   @Flag(
     name: .customLong("no-ptrace"),
@@ -107,7 +122,9 @@ struct VMMapCommand: ParsableCommand {
       "--aslr's runs per series (default \(AslrExperiment.defaultRuns)).", valueName: "n"))
   var aslrRuns: Int?
 
-  @Option(help: ArgumentHelp("The process for --detail (default: vmmap itself).", valueName: "pid"))
+  @Option(
+    help: ArgumentHelp(
+      "The process for --detail or --walk (default: vmmap itself).", valueName: "pid"))
   var pid: String?
 
   @Option(
@@ -170,11 +187,24 @@ struct VMMapCommand: ParsableCommand {
       return
     }
     if aslrRuns != nil { throw ValidationError("--runs goes with --aslr") }
+    if walk != nil {
+      let others =
+        demand || cow || fault != nil || selfMap || !mapPIDs.isEmpty || detail != nil
+        || mapsFile != nil || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil
+        || top != nil || faultsGiven || sampleGiven || noPtrace || demandSize != nil || demandTHP
+        || demandRead || demandFile || aslr
+      if others { throw ValidationError("--walk ADDR goes alone (with --pid, --json or --format)") }
+      if effectiveFormat == .md { throw ValidationError("--walk renders as text or json, not md") }
+      if json && format != nil && format != .json {
+        throw ValidationError("--json contradicts --format \(format!)")
+      }
+      return
+    }
     if demand {
       let others =
         cow || fault != nil || selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil
         || mapsFile != nil || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil
-        || top != nil || faultsGiven || aslr
+        || top != nil || faultsGiven || sampleGiven || walk != nil || aslr
       if others {
         throw ValidationError(
           "--demand goes alone (with --size, --thp, --read, --file, --json or --format)")
@@ -199,7 +229,7 @@ struct VMMapCommand: ParsableCommand {
       let others =
         fault != nil || selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil
         || mapsFile != nil || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil
-        || top != nil || faultsGiven || aslr
+        || top != nil || faultsGiven || sampleGiven || walk != nil || aslr
       if others { throw ValidationError("--cow goes alone (with --json or --format)") }
       if effectiveFormat == .md { throw ValidationError("--cow renders as text or json, not md") }
       return
@@ -208,11 +238,16 @@ struct VMMapCommand: ParsableCommand {
       try validateFaults()
       return
     }
+    if sampleGiven {
+      try validateSample()
+      return
+    }
     if noPtrace { throw ValidationError("--no-ptrace goes with --faults CMD") }
     if fault != nil {
       let others =
         selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil || mapsFile != nil
-        || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil || top != nil || aslr
+        || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil || top != nil
+        || walk != nil || aslr
       if others { throw ValidationError("--fault TYPE goes alone (with --json or --format)") }
       if effectiveFormat == .md { throw ValidationError("--fault renders as text or json, not md") }
       return
@@ -265,11 +300,11 @@ struct VMMapCommand: ParsableCommand {
   func run() throws {
     let modes = [
       selfMap, !mapPIDs.isEmpty, detail != nil, mapsFile != nil, smapsFile != nil, fault != nil,
-      cow, faultsGiven, demand, aslr,
+      cow, faultsGiven, demand, sampleGiven, walk != nil, aslr,
     ]
     if !modes.contains(true) {
       throw ValidationError(
-        "say what to show: --self, --map PID, --detail ADDR, --maps-file F, --smaps-file F, --fault TYPE, --cow, --demand, --aslr, --faults CMD, or report"
+        "say what to show: --self, --map PID, --detail ADDR, --maps-file F, --smaps-file F, --fault TYPE, --cow, --demand, --aslr, --faults CMD, --sample CMD, --walk ADDR, or report"
       )
     }
     let selection = RegionSelection(kinds: try kinds(), sort: sort, top: top)
@@ -290,6 +325,10 @@ struct VMMapCommand: ParsableCommand {
       try runFaults()
       return
     }
+    if sampleGiven {
+      try runSample()
+      return
+    }
 
     if demand {
       try runDemand(style: style)
@@ -297,6 +336,10 @@ struct VMMapCommand: ParsableCommand {
     }
     if aslr {
       try runAslr(style: style)
+      return
+    }
+    if let walk {
+      try runWalk(walk, style: style)
       return
     }
 

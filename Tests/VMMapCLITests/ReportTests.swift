@@ -215,6 +215,34 @@ import VMMapTestSupport
     #expect(missing.stderr.contains("no such file"))
   }
 
+  /// `--templates DIR` renders with a user's copy of the templates; a directory without any
+  /// is refused (66).
+  @Test func userTemplates() throws {
+    let dir = Scratch()
+    let model = dir.path + "/r.json"
+    try Self.collected.get().json.write(to: URL(fileURLWithPath: model))
+    let templates = dir.path + "/templates"
+    try FileManager.default.createDirectory(atPath: templates, withIntermediateDirectories: true)
+    let original = try String(
+      contentsOfFile: repositoryRoot + "/templates/report.md.mustache", encoding: .utf8)
+    try original.replacingOccurrences(
+      of: "# Virtual memory on {{host}}", with: "# Lab 9 handout for {{host}}"
+    ).write(toFile: templates + "/report.md.mustache", atomically: true, encoding: .utf8)
+    let r = try vmmap(
+      "render", model, "--templates", templates, "--format", "md", "-o", "-", "--figures",
+      dir.path + "/figures")
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.text.hasPrefix("# Lab 9 handout for `"))
+    #expect(r.text.contains("## Multi-level page tables"))
+
+    let empty = dir.path + "/empty"
+    try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+    let none = try vmmap("render", model, "--templates", empty, "--format", "md", "-o", "-")
+    #expect(none.status == 66)
+    #expect(none.stderr.contains("no *.mustache file in it"))
+    #expect(none.stdout.isEmpty)
+  }
+
   /// `--pid` of an idle process, without experiments: its totals equal its smaps_rollup.
   @Test func processSnapshotMatchesRollup() throws {
     let sleeper = try Sleeper(isolated: true)
@@ -248,6 +276,31 @@ import VMMapTestSupport
     let contradiction = try vmmap("report", "--format", "md", "-o", "x.html")
     #expect(contradiction.status == 64)
     #expect(contradiction.stderr.contains("-o x.html says html, --format says md"))
+  }
+
+  /// A step that fails is recorded, warned about on stderr and leaves exit 0; `--strict`
+  /// makes it exit 70. The failing step is a real one: on machines (like this kind) where
+  /// even root is refused /proc/1/smaps, the snapshot of PID 1 fails in its child.
+  @Test(.enabled(if: open("/proc/1/smaps", O_RDONLY) < 0, "root may read /proc/1/smaps here"))
+  func failedStepWarnsAndStrictFails() throws {
+    let dir = Scratch()
+    let out = dir.path + "/one.json"
+    let lax = try vmmap("report", "--pid", "1", "--no-experiments", "--json", "-o", out)
+    #expect(lax.status == 0, "\(lax.stderr)")
+    #expect(lax.stderr.hasPrefix("vmmap: warning: experiment snapshot-1: "), "\(lax.stderr)")
+    #expect(lax.stderr.hasSuffix("(recorded in the report)\n"))
+    let model = try jsonObject(try Data(contentsOf: URL(fileURLWithPath: out)))
+    let process = try #require(model["process"] as? [String: Any])
+    #expect(process["result"] == nil)
+    let error = try #require(process["error"] as? [String: Any])
+    #expect((error["message"] as? String)?.contains("permission denied") == true)
+    // The handout still renders, with the failure listed.
+    let md = try vmmap("render", out, "--format", "md", "-o", "-", "--figures", dir.path)
+    #expect(md.status == 0)
+    #expect(md.text.contains("### Failures"))
+    let strict = try vmmap(
+      "report", "--pid", "1", "--no-experiments", "--strict", "--json", "-o", out)
+    #expect(strict.status == 70)
   }
 
   /// `--redact`: no hostname, home directory or argument survives, in JSON or Markdown.

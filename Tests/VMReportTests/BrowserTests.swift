@@ -6,7 +6,8 @@ import VMMapTestSupport
 
 @testable import VMReport
 
-/// Debian's Chromium, installed by Scripts/bootstrap; the browser tests skip without it.
+/// Debian's Chromium, installed by Scripts/bootstrap (which fails without it); when the
+/// tests run without the bootstrap, they skip and say why.
 let chromium: String? = ["/usr/bin/chromium", "/usr/lib/chromium/chromium"].first {
   FileManager.default.isExecutableFile(atPath: $0)
 }

@@ -215,9 +215,23 @@ int vmp_set_parent_death_signal(int sig);
 
 #include <sys/resource.h>
 
+/* Calls into a measurement that rides on vmp_run_command (`--sample`); every one optional. */
+struct vmp_command_hooks {
+  void *_Nullable context;
+  /* After fork, before the child may exec (it waits on a pipe) and before PTRACE_SEIZE.
+   * A negative return (-errno) kills and reaps the child: vmp_run_command returns it. */
+  int (*_Nullable after_fork)(void *_Nullable context, int pid);
+  /* At each PTRACE_EVENT_EXEC stop (traced runs only); `count` is 1 for the first. */
+  void (*_Nullable at_exec_stop)(void *_Nullable context, int tid, int count);
+  /* At each PTRACE_EVENT_EXIT stop, after status and stat were read. */
+  void (*_Nullable at_exit_stop)(void *_Nullable context, int tid);
+};
+
 struct vmp_command_run {
   /* In: trace the command (PTRACE_SEIZE before its exec) to read it at its exit stop. */
   int use_ptrace;
+  /* In: optional hooks (kept across the reset at the start). */
+  const struct vmp_command_hooks *_Nullable hooks;
   /* Out. */
   int pid;
   int status;              /* wait status of the command (thread-group leader) */
@@ -262,6 +276,70 @@ unsigned long vmp_touch_pages(volatile unsigned char *_Nonnull base, size_t page
 /// statfs(2)'s f_type (the filesystem's magic number) for `path`, or -errno.
 /// (Glibc's Swift module leaves out <sys/statfs.h>.)
 long long vmp_filesystem_type(const char *_Nonnull path);
+
+/* ---- Sampling a command's page faults (`vmmap --sample CMD`). ---- */
+
+/* One PERF_COUNT_SW_PAGE_FAULTS (or _MAJ) sample: every field is the kernel's. */
+struct vmp_fault_sample {
+  uint64_t time;  /* CLOCK_MONOTONIC ns (use_clockid) */
+  uint64_t ip;    /* instruction pointer at the fault (a kernel address: a kernel access) */
+  uint64_t addr;  /* the faulting data address (CR2) */
+  uint32_t pid;   /* thread group */
+  uint32_t tid;
+  uint32_t cpu;
+  uint32_t major; /* 1 for a PERF_COUNT_SW_PAGE_FAULTS_MAJ sample */
+};
+
+/* One PERF_RECORD_MMAP2: a mapping made while the event was enabled. */
+struct vmp_mmap_record {
+  uint64_t time;
+  uint64_t start;
+  uint64_t length;
+  uint64_t offset;
+  uint32_t pid;
+  uint32_t tid;
+  uint32_t prot;
+  uint32_t flags;
+  char name[256]; /* truncated to 255 bytes */
+};
+
+struct vmp_sample_run {
+  /* In. */
+  size_t ring_pages;        /* data pages per CPU buffer (a power of two) */
+  /* Out (freed by vmp_sample_release). */
+  int open_errno;           /* perf_event_open's errno when it failed (0 when it opened) */
+  int kernel_excluded;      /* 1 when only exclude_kernel=1 opened (perf_event_paranoid 2) */
+  int cpus;                 /* CPUs with an event open */
+  int enabled;              /* 1 once the events were enabled at the first exec stop */
+  uint64_t enabled_time;    /* CLOCK_MONOTONIC ns of that */
+  uint64_t lost;            /* samples the kernel dropped (PERF_RECORD_LOST), buffers full */
+  uint64_t counted_faults;  /* the events' own counts (read(2) after the run) */
+  uint64_t counted_major;
+  struct vmp_fault_sample *_Nullable samples; size_t sample_count; size_t sample_capacity;
+  struct vmp_mmap_record *_Nullable mmaps; size_t mmap_count; size_t mmap_capacity;
+  /* /proc/PID/maps at the first exec stop and at the last exit stop of the leader. */
+  char *_Nullable exec_maps; size_t exec_maps_len;
+  char *_Nullable exit_maps; size_t exit_maps_len;
+  uint64_t exit_maps_time;  /* CLOCK_MONOTONIC ns when exit_maps was read */
+  uint64_t exec_times[8];   /* CLOCK_MONOTONIC ns of the first 8 exec stops */
+  int exec_count;
+  /* Private. */
+  void *_Nullable state;
+};
+
+/// Runs the command as vmp_run_command does (traced: `run->use_ptrace` must be 1), with one
+/// PERF_COUNT_SW_PAGE_FAULTS and one PERF_COUNT_SW_PAGE_FAULTS_MAJ sampling event per CPU
+/// (period 1; ip, tid, time, addr, cpu; inherited by threads and children; mmap2 records),
+/// opened on the forked child before its exec and enabled at its first exec stop. A thread
+/// drains the ring buffers while the command runs. Returns 0, -errno from vmp_run_command,
+/// or -errno from perf_event_open (then `sample->open_errno` is set and nothing ran).
+int vmp_sample_command(const char *_Nonnull path, char *_Nullable const *_Nonnull argv,
+                       char *_Nullable const *_Nonnull envp, struct vmp_command_run *_Nonnull run,
+                       struct vmp_sample_run *_Nonnull sample);
+/// Frees what vmp_sample_command allocated in `sample`.
+void vmp_sample_release(struct vmp_sample_run *_Nonnull sample);
+/// /proc/sys/kernel/perf_event_paranoid, or INT32_MIN when it cannot be read.
+int vmp_perf_event_paranoid(void);
 
 /* --aslr (aslr.c): the personality and the auxiliary vector, which Glibc's Swift module does
  * not import. */

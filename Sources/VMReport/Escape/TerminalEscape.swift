@@ -10,6 +10,12 @@ public enum TerminalEscape {
     if bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7f && $0 != UInt8(ascii: "\\") }) {
       return String(decoding: bytes, as: UTF8.self)
     }
+    return escape(bytes, alsoEscaping: { _ in false })
+  }
+
+  /// The visible form of `bytes`, with the scalars `alsoEscaping` names escaped too (as
+  /// `\uXXXX`), beyond the invisible controls every form escapes.
+  static func escape(_ bytes: [UInt8], alsoEscaping: (Unicode.Scalar) -> Bool) -> String {
     var out = ""
     out.reserveCapacity(bytes.count + 8)
     var i = 0
@@ -21,7 +27,7 @@ public enum TerminalEscape {
         continue
       }
       if let (scalar, length) = decodeScalar(bytes, at: i) {
-        if isInvisibleControl(scalar) {
+        if isInvisibleControl(scalar) || alsoEscaping(scalar) {
           out += "\\u" + hex(UInt64(scalar.value), width: 4)
         } else {
           out.unicodeScalars.append(scalar)

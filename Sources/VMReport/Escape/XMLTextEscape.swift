@@ -15,34 +15,7 @@ public enum XMLTextEscape {
   /// The visible, XML-safe form of `bytes`: every character of it is an XML 1.0 `Char` other
   /// than a control character, so libxml2 writes a well-formed document.
   public static func sanitize(_ bytes: [UInt8]) -> String {
-    var out = ""
-    out.reserveCapacity(bytes.count + 8)
-    var i = 0
-    while i < bytes.count {
-      let b = bytes[i]
-      if b < 0x80 {
-        switch b {
-        case UInt8(ascii: "\n"): out += "\\n"
-        case UInt8(ascii: "\t"): out += "\\t"
-        case UInt8(ascii: "\r"): out += "\\r"
-        case UInt8(ascii: "\\"): out += "\\\\"
-        case 0x20..<0x7f: out.unicodeScalars.append(Unicode.Scalar(b))
-        default: out += "\\x" + hex(UInt64(b), width: 2)
-        }
-        i += 1
-      } else if let (scalar, length) = TerminalEscape.decodeScalar(bytes, at: i) {
-        if TerminalEscape.isInvisibleControl(scalar) || !isXMLChar(scalar) {
-          out += "\\u" + hex(UInt64(scalar.value), width: 4)
-        } else {
-          out.unicodeScalars.append(scalar)
-        }
-        i += length
-      } else {
-        out += "\\x" + hex(UInt64(b), width: 2)
-        i += 1
-      }
-    }
-    return out
+    TerminalEscape.escape(bytes, alsoEscaping: { !isXMLChar($0) })
   }
 
   public static func sanitize(_ string: String) -> String { sanitize(Array(string.utf8)) }

@@ -48,6 +48,8 @@ struct HandoutMarks: ReportMarkSource {
     case "faults": return faultTable()
     case "demand": return demandTable()
     case "cow": return cowTable()
+    case "sample": return sampleTable()
+    case "walk-steps", "walk-pages", "walk-cost": return walkTable(named: name)
     case "aslr": return aslrTable()
     case "aslr-runs", "aslr-two-runs": return aslrRunsTable(named: name)
     case "steps": return stepTable()

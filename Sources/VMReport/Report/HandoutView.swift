@@ -146,6 +146,8 @@ struct HandoutView {
 
     demandContext(&c)
     cowContext(&c)
+    sampleContext(&c)
+    walkContext(&c)
     aslrContext(&c)
     c["hasKernelConfig"] = !(m.kernelConfig ?? [:]).isEmpty
     return c

@@ -23,10 +23,14 @@ public struct Report: Codable, Sendable {
   public var cow: Step<CowReport>?
   /// Demand paging: write, with THP, read, and a dropped file (`ReportCollector.demandVariants`).
   public var demand: [Step<DemandReport>]
+  /// The page walk of the specimen's text, heap, stack and THP addresses (`vmmap --walk`).
+  public var walk: Step<WalkReport>?
   /// ASLR: the specimen started a few times with and without randomisation (`--aslr`, short).
   public var aslr: Step<AslrReport>?
   /// Wall time of the whole collection, seconds.
   public var seconds: Double
+  /// `vmmap --sample`, short: `vmmap __touch 1024` with every page fault sampled.
+  public var sample: Step<SampleReport>? = nil
 
   public struct Generator: Codable, Hashable, Sendable {
     /// `vmmap --version`'s first line.
@@ -64,6 +68,8 @@ public struct Report: Codable, Sendable {
     faults.forEach(add)
     add(cow)
     demand.forEach(add)
+    add(sample)
+    add(walk)
     add(aslr)
     return out
   }

@@ -34,8 +34,10 @@ public struct ReportCollector: Sendable {
     let faultTypes = options.experiments ? FaultType.allCases : []
     let faults = faultTypes.map { _ in Slot<Step<FaultReport>>() }
     let cow = Slot<Step<CowReport>>()
+    let sample = Slot<Step<SampleReport>>()
     let variants = options.experiments ? Self.demandVariants : []
     let demand = variants.map { _ in Slot<Step<DemandReport>>() }
+    let walk = Slot<Step<WalkReport>>()
     let aslr = Slot<Step<AslrReport>>()
 
     var jobs: [@Sendable () -> Void] = []
@@ -51,6 +53,8 @@ public struct ReportCollector: Sendable {
         jobs.append { slot.value = self.runDemand(options) }
       }
       jobs.append { cow.value = self.run(.copyOnWrite, as: CowReport.self) }
+      jobs.append { sample.value = self.run(.sample, as: SampleReport.self) }
+      jobs.append { walk.value = self.walkOfSpecimen() }
       for (type, slot) in zip(faultTypes, faults) {
         jobs.append { slot.value = self.run(.fault(type), as: FaultReport.self) }
       }
@@ -61,8 +65,8 @@ public struct ReportCollector: Sendable {
       schemaVersion: Report.currentSchemaVersion, generator: generator, options: options,
       machine: machine, specimen: specimen.value, process: process.value,
       faults: faults.compactMap(\.value), cow: cow.value, demand: demand.compactMap(\.value),
-      aslr: aslr.value,
-      seconds: (ContinuousClock.now - start).seconds)
+      walk: walk.value, aslr: aslr.value, seconds: (ContinuousClock.now - start).seconds,
+      sample: sample.value)
   }
 
   /// Runs one experiment in a sandboxed child and keeps its result or its error.

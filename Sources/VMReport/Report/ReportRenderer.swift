@@ -52,26 +52,14 @@ struct HandoutFigures {
     var figures: [ReportFigure] = []
     let userTop = report.machine.paging.userTop
     if let s = report.specimen?.result {
-      figures.append(
-        try AddressSpaceFigure(
-          name: "address-space",
-          title: "The specimen's address space, high addresses at the top (gaps compressed)",
-          regions: Self.regions(s), userSpaceEnd: userTop
-        ).render())
-      if !s.residency.isEmpty {
-        figures.append(try Self.residency(s, name: "specimen-residency"))
-      }
+      figures += try Self.snapshotFigures(
+        s, prefix: "", residencyName: "specimen-residency", userTop: userTop,
+        title: "The specimen's address space, high addresses at the top (gaps compressed)")
     }
     if let s = report.process?.result {
-      figures.append(
-        try AddressSpaceFigure(
-          name: "process-address-space",
-          title: "The address space of \(s.name) (PID \(s.pid)), high addresses at the top",
-          regions: Self.regions(s), userSpaceEnd: userTop
-        ).render())
-      if !s.residency.isEmpty {
-        figures.append(try Self.residency(s, name: "process-residency"))
-      }
+      figures += try Self.snapshotFigures(
+        s, prefix: "process-", residencyName: "process-residency", userTop: userTop,
+        title: "The address space of \(s.name) (PID \(s.pid)), high addresses at the top")
     }
     if let cow = report.cow?.result, let figure = try Self.copyOnWrite(cow) {
       figures.append(figure)
@@ -90,8 +78,28 @@ struct HandoutFigures {
           totalPages: d.pages, pageSize: d.pageSize
         ).render())
     }
+    if let sample = report.sample?.result,
+      let strip = try Self.sampleStrip(sample, userTop: userTop)
+    {
+      figures.append(strip)
+    }
+    figures += try walkFigures()
     if let figure = try Self.aslr(report) { figures.append(figure) }
     return Dictionary(figures.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+  }
+
+  /// A snapshot's address space (`PREFIXaddress-space`) and, when it has any, the residency
+  /// strips of its largest regions.
+  static func snapshotFigures(
+    _ s: MapSnapshot, prefix: String, residencyName: String, userTop: UInt64, title: String
+  ) throws(VMMapError) -> [ReportFigure] {
+    var figures = [
+      try AddressSpaceFigure(
+        name: prefix + "address-space", title: title, regions: regions(s), userSpaceEnd: userTop
+      ).render()
+    ]
+    if !s.residency.isEmpty { figures.append(try residency(s, name: residencyName)) }
+    return figures
   }
 
   static func describe(_ o: DemandOptions) -> String {

@@ -1,0 +1,43 @@
+import VMExperiments
+import VMMapCore
+
+extension ReportCollector {
+  /// The specimen's addresses the handout walks: its text, heap, main stack and THP region.
+  static let walkTags: [(label: String, pick: @Sendable (SpecimenProcess.Record) -> Bool)] = [
+    ("text", { $0.kind == .executable && $0.tag == "text" }),
+    ("heap", { $0.kind == .heap }),
+    ("stack", { $0.kind == .mainStack }),
+    ("THP", { $0.tag == "thp" }),
+  ]
+
+  /// Starts `vmmap __specimen`, walks four of its addresses from a sandboxed child, ends it.
+  func walkOfSpecimen() -> Step<WalkReport> {
+    let start = ContinuousClock.now
+    let specimen: SpecimenProcess
+    do {
+      specimen = try SpecimenProcess(executable: executable)
+    } catch {
+      return Step(
+        name: "walk", result: nil,
+        error: StepError(
+          VMMapError(
+            .internalError, what: "the specimen process", why: "\(error)",
+            fix: "run vmmap __specimen by hand to see why")),
+        seconds: (ContinuousClock.now - start).seconds, child: nil)
+    }
+    defer { specimen.stop() }
+    var addresses: [UInt64] = []
+    var labels: [String] = []
+    for (label, pick) in Self.walkTags {
+      if let r = specimen.records.first(where: pick) {
+        addresses.append(r.address)
+        labels.append(label)
+      }
+    }
+    var step = run(
+      .walk(WalkRequest(pid: specimen.pid, addresses: addresses, labels: labels)),
+      as: WalkReport.self)
+    step.seconds = (ContinuousClock.now - start).seconds
+    return step
+  }
+}
