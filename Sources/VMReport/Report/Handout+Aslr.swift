@@ -26,7 +26,8 @@ extension HandoutView {
       e["vdsoDistance"] = Self.code(AslrFormat.hex(d.minimum))
     }
     if let libc = random.stats(.libc), libc.distinctWithin2MiB * 4 <= libc.distinct {
-      e["libcWithin2MiB"] = "\(libc.distinctWithin2MiB)"
+      let n = libc.distinctWithin2MiB
+      e["libcWithin2MiB"] = "\(n) value" + (n == 1 ? "" : "s")
     }
     e["fixedSame"] = fixed.allSame
     e["fixedExe"] = Self.code(fixed.stats(.executable)?.lowest ?? "?")
