@@ -22,7 +22,9 @@ enum Entry {
     signal(SIGPIPE, SIG_IGN)
     // A document subcommand is parsed on its own (ArgumentParser would hand `--json`, `-o`
     // and `--format` after `report` to the root's options of the same names).
-    let documents: [any ParsableCommand.Type] = [ReportCommand.self, RenderCommand.self]
+    let documents: [any ParsableCommand.Type] = [
+      ReportCommand.self, RenderCommand.self, CompareCommand.self, WatchCommand.self,
+    ]
     if let first = args.first,
       let sub = documents.first(where: { $0.configuration.commandName == first })
     {
@@ -34,7 +36,10 @@ enum Entry {
   static func run(_ type: any ParsableCommand.Type, _ args: [String]) -> Never {
     do {
       var command = try type.parseAsRoot(args)
-      if type == VMMapCommand.self, command is ReportCommand || command is RenderCommand {
+      if type == VMMapCommand.self,
+        command is ReportCommand || command is RenderCommand || command is CompareCommand
+          || command is WatchCommand
+      {
         throw ValidationError("a subcommand comes first: vmmap report …, vmmap render …")
       }
       try command.run()

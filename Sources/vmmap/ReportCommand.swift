@@ -152,12 +152,19 @@ struct RenderCommand: ParsableCommand {
       "vmmap render <report.json> [--format <format>] [-o <path>] [--templates <dir>] [--figures <dir>]"
   )
 
-  @Argument(help: ArgumentHelp("The report model (JSON).", valueName: "report.json"))
+  @Argument(
+    help: ArgumentHelp(
+      "The report model (JSON), or a watch timeline (vmmap watch -o).", valueName: "report.json"))
   var input: String
 
   @OptionGroup var document: DocumentOptions
 
   func run() throws {
+    // A watch timeline (vmmap watch -o) is told apart by its top-level `watch` field.
+    if let timeline = try TimelineDocument.readIfTimeline(path: input) {
+      try TimelineDocument(options: document).write(timeline)
+      return
+    }
     let report = try ReportFile.read(path: input)
     try DocumentWriter(options: document).write(report)
   }

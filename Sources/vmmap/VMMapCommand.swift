@@ -30,7 +30,7 @@ struct VMMapCommand: ParsableCommand {
       --format md renders the map views (--self, --map, --maps-file, --smaps-file); --detail is text or json only.
       """,
     version: VMMapVersion.description,
-    subcommands: [ReportCommand.self, RenderCommand.self])
+    subcommands: [ReportCommand.self, RenderCommand.self, CompareCommand.self, WatchCommand.self])
 
   @Flag(name: .customLong("self"), help: "Show vmmap's own memory map.")
   var selfMap = false

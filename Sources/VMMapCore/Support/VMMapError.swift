@@ -2,6 +2,8 @@
 /// exit status (DESIGN.md's table). Rendered as one line: `<what>: <why> (<fix>)`.
 public struct VMMapError: Error, Hashable, Sendable, CustomStringConvertible {
   public enum Code: String, Hashable, Sendable {
+    /// A check failed: `compare --fail-on-change` crossed a threshold: 1.
+    case checkFailed
     /// Unknown flag, malformed address or size, unknown type: 64.
     case usage
     /// A maps file's line N, an invalid report, a newer schema: 65.
@@ -44,6 +46,7 @@ public struct VMMapError: Error, Hashable, Sendable, CustomStringConvertible {
   /// The process exit status for this error (sysexits.h values, as DESIGN.md lists them).
   public var exitCode: Int32 {
     switch code {
+    case .checkFailed: 1
     case .usage: 64
     case .badData: 65
     case .noInput: 66
