@@ -14,6 +14,9 @@ public enum Experiment: Hashable, Sendable {
   case snapshot(pid: Int32)
   /// `vmmap --sample`, short: `vmmap __touch` (1,024 pages) with every page fault sampled.
   case sample
+  /// One run of `vmmap --aslr`: where the kernel put this process; with `noRandomize`, under
+  /// the `ADDR_NO_RANDOMIZE` personality (the child sets it and executes itself again).
+  case aslrSample(noRandomize: Bool)
   /// For the runner's tests only, all harmless: sleeps past a one-second timeout (with a
   /// `/bin/sleep` grandchild in its process group); kills itself
   /// with SIGSEGV outside any probe; writes something that is not JSON.
@@ -34,6 +37,7 @@ public enum Experiment: Hashable, Sendable {
     case .tlb: "tlb"
     case .snapshot(let pid): "snapshot-\(pid)"
     case .sample: "sample"
+    case .aslrSample(let noRandomize): noRandomize ? "aslr-sample-norandom" : "aslr-sample"
     case .testSleep: "test-sleep"
     case .testCrash: "test-crash"
     case .testGarbage: "test-garbage"
@@ -86,6 +90,8 @@ public enum Experiment: Hashable, Sendable {
     switch name {
     case "cow": self = .copyOnWrite
     case "sample": self = .sample
+    case "aslr-sample": self = .aslrSample(noRandomize: false)
+    case "aslr-sample-norandom": self = .aslrSample(noRandomize: true)
     case "test-sleep": self = .testSleep
     case "test-crash": self = .testCrash
     case "test-garbage": self = .testGarbage
@@ -129,6 +135,9 @@ public enum Experiment: Hashable, Sendable {
         cpuSeconds: 30 + options.maxWorkingSet / (16 << 20) * UInt64(options.repeats),
         wallTimeout: .seconds(
           60 + 2 * Int64(options.maxWorkingSet / (16 << 20)) * Int64(options.repeats)))
+    case .aslrSample:
+      // The runtime's address space and one maps file: a start-up, a read and an exit.
+      SandboxLimits(addressSpace: 1 << 30, cpuSeconds: 5, wallTimeout: .seconds(10))
     case .snapshot:
       // A 60,000-region map: the smaps text streams through, the model holds ~30 MB.
       SandboxLimits(addressSpace: 4 << 30, cpuSeconds: 30, wallTimeout: .seconds(60))

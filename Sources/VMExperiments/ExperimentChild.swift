@@ -41,6 +41,8 @@ public enum ExperimentChild {
         output = try encode(try MapSnapshot.take(pid: pid))
       case .sample:
         output = try encode(try SampleRunner.run(TouchProgram.reportCommand))
+      case .aslrSample(let noRandomize):
+        output = try encode(try AslrProbe.run(noRandomize: noRandomize))
       case .testSleep:
         // A grandchild in the same process group, which the parent must kill too.
         var pid: pid_t = 0

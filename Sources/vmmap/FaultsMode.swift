@@ -32,7 +32,7 @@ extension VMMapCommand {
     let others =
       selfMap || !mapPIDs.isEmpty || detail != nil || fault != nil || pid != nil
       || mapsFile != nil || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil
-      || top != nil || cow || demand || !sample.isEmpty || walk != nil || tlb
+      || top != nil || cow || demand || !sample.isEmpty || walk != nil || tlb || aslr
     if others {
       throw ValidationError(
         "--faults CMD goes alone (with --json, --format, -o, --color or --no-ptrace before it)")

@@ -22,7 +22,7 @@ extension VMMapCommand {
     let others =
       selfMap || !mapPIDs.isEmpty || detail != nil || fault != nil || pid != nil
       || mapsFile != nil || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil
-      || top != nil || cow || demand || noPtrace || walk != nil || tlb
+      || top != nil || cow || demand || noPtrace || walk != nil || tlb || aslr
     if others {
       throw ValidationError(
         "--sample CMD goes alone (with --json, --format, -o or --color before it)")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import VMExperiments
 import VMMapCore
 import VMReport
 
@@ -23,6 +24,7 @@ struct VMMapCommand: ParsableCommand {
         vmmap --sample -- ls -l /             where a command's page faults happen
         vmmap --demand --size 64M --thp       demand paging, counted fault by fault
         vmmap --tlb --size 256M               access time against working set: TLB reach, huge pages
+        vmmap --aslr --runs 100               where ASLR puts things, run after run
         vmmap --smaps-file smaps.txt --json   a saved smaps file, as JSON
         vmmap --self --format md -o map.md    Markdown for a bug ticket
 
@@ -115,6 +117,18 @@ struct VMMapCommand: ParsableCommand {
     help: "--demand on a file dropped from the page cache: major faults.")
   var demandFile = false
 
+  @Flag(
+    help:
+      "Address-space layout randomisation, observed: start a specimen N times with ASLR and N times with ADDR_NO_RANDOMIZE (sandboxed children) and compare where the executable, heap, stack, mmap base, vdso and libc land."
+  )
+  var aslr = false
+
+  @Option(
+    name: .customLong("runs"),
+    help: ArgumentHelp(
+      "--aslr's runs per series (default \(AslrExperiment.defaultRuns)).", valueName: "n"))
+  var aslrRuns: Int?
+
   @Option(
     help: ArgumentHelp(
       "The process for --detail or --walk (default: vmmap itself).", valueName: "pid"))
@@ -180,7 +194,7 @@ struct VMMapCommand: ParsableCommand {
         demand || cow || fault != nil || selfMap || !mapPIDs.isEmpty || detail != nil
         || pid != nil || mapsFile != nil || smapsFile != nil || fast || table || !kind.isEmpty
         || sort != nil || top != nil || faultsGiven || sampleGiven || noPtrace || walk != nil
-        || demandTHP || demandRead || demandFile
+        || demandTHP || demandRead || demandFile || aslr || aslrRuns != nil
       if others { throw ValidationError("--tlb goes alone (with --size, --json or --format)") }
       if effectiveFormat == .md { throw ValidationError("--tlb renders as text or json, not md") }
       if json && format != nil && format != .json {
@@ -188,12 +202,17 @@ struct VMMapCommand: ParsableCommand {
       }
       return
     }
+    if aslr {
+      try validateAslr()
+      return
+    }
+    if aslrRuns != nil { throw ValidationError("--runs goes with --aslr") }
     if walk != nil {
       let others =
         demand || cow || fault != nil || selfMap || !mapPIDs.isEmpty || detail != nil
         || mapsFile != nil || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil
         || top != nil || faultsGiven || sampleGiven || noPtrace || demandSize != nil || demandTHP
-        || demandRead || demandFile || tlb
+        || demandRead || demandFile || tlb || aslr
       if others { throw ValidationError("--walk ADDR goes alone (with --pid, --json or --format)") }
       if effectiveFormat == .md { throw ValidationError("--walk renders as text or json, not md") }
       if json && format != nil && format != .json {
@@ -205,7 +224,7 @@ struct VMMapCommand: ParsableCommand {
       let others =
         cow || fault != nil || selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil
         || mapsFile != nil || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil
-        || top != nil || faultsGiven || sampleGiven || walk != nil || tlb
+        || top != nil || faultsGiven || sampleGiven || walk != nil || tlb || aslr
       if others {
         throw ValidationError(
           "--demand goes alone (with --size, --thp, --read, --file, --json or --format)")
@@ -230,7 +249,7 @@ struct VMMapCommand: ParsableCommand {
       let others =
         fault != nil || selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil
         || mapsFile != nil || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil
-        || top != nil || faultsGiven || sampleGiven || walk != nil || tlb
+        || top != nil || faultsGiven || sampleGiven || walk != nil || tlb || aslr
       if others { throw ValidationError("--cow goes alone (with --json or --format)") }
       if effectiveFormat == .md { throw ValidationError("--cow renders as text or json, not md") }
       return
@@ -248,7 +267,7 @@ struct VMMapCommand: ParsableCommand {
       let others =
         selfMap || !mapPIDs.isEmpty || detail != nil || pid != nil || mapsFile != nil
         || smapsFile != nil || fast || table || !kind.isEmpty || sort != nil || top != nil
-        || walk != nil || tlb
+        || walk != nil || tlb || aslr
       if others { throw ValidationError("--fault TYPE goes alone (with --json or --format)") }
       if effectiveFormat == .md { throw ValidationError("--fault renders as text or json, not md") }
       return
@@ -301,11 +320,11 @@ struct VMMapCommand: ParsableCommand {
   func run() throws {
     let modes = [
       selfMap, !mapPIDs.isEmpty, detail != nil, mapsFile != nil, smapsFile != nil, fault != nil,
-      cow, faultsGiven, demand, sampleGiven, walk != nil, tlb,
+      cow, faultsGiven, demand, sampleGiven, walk != nil, tlb, aslr,
     ]
     if !modes.contains(true) {
       throw ValidationError(
-        "say what to show: --self, --map PID, --detail ADDR, --maps-file F, --smaps-file F, --fault TYPE, --cow, --demand, --tlb, --faults CMD, --sample CMD, --walk ADDR, or report"
+        "say what to show: --self, --map PID, --detail ADDR, --maps-file F, --smaps-file F, --fault TYPE, --cow, --demand, --tlb, --aslr, --faults CMD, --sample CMD, --walk ADDR, or report"
       )
     }
     let selection = RegionSelection(kinds: try kinds(), sort: sort, top: top)
@@ -337,6 +356,10 @@ struct VMMapCommand: ParsableCommand {
     }
     if tlb {
       try runTLB(style: style)
+      return
+    }
+    if aslr {
+      try runAslr(style: style)
       return
     }
     if let walk {

@@ -149,6 +149,41 @@ import VMMapTestSupport
     #expect(check.text == "valid\n")
   }
 
+  /// The short ASLR step: both series ran, the randomised one moved the stack and the mmap
+  /// base, the other did not; its section renders with its figure and tables.
+  @Test func aslrStepMovedOnlyWithRandomisation() throws {
+    let aslr = try #require(try report()["aslr"] as? [String: Any])
+    #expect(aslr["error"] == nil, "\(aslr)")
+    let result = try #require(aslr["result"] as? [String: Any])
+    #expect(result["runs"] as? Int == 6)
+    func stats(_ series: String, _ region: String) -> [String: Any]? {
+      ((result[series] as? [String: Any])?["regions"] as? [[String: Any]])?
+        .first { $0["region"] as? String == region }
+    }
+    let randomised =
+      (try? readProcFile("/proc/sys/kernel/randomize_va_space")).map { !$0.hasPrefix("0") }
+      ?? false
+    for region in ["stack", "mmap-base"] {
+      if randomised { #expect((stats("randomized", region)?["distinct"] as? Int ?? 0) >= 5) }
+      #expect(stats("notRandomized", region)?["distinct"] as? Int == 1)
+    }
+    #expect((result["notRandomized"] as? [String: Any])?["allSame"] as? Bool == true)
+
+    let dir = Scratch()
+    let model = dir.path + "/r.json"
+    try Self.collected.get().json.write(to: URL(fileURLWithPath: model))
+    let md = try vmmap("render", model, "--format", "md", "-o", dir.path + "/r.md")
+    #expect(md.status == 0, "\(md.stderr)")
+    let text = try readProcFile(dir.path + "/r.md")
+    #expect(text.contains("](aslr.svg)"))
+    #expect(
+      text.contains("| Region | No ASLR, run 1 | No ASLR, run 2 | ASLR, run 1 | ASLR, run 2 |"))
+    #expect(text.contains("| Region | Distinct | Lowest | Highest | Bits that differed |"))
+    #expect(text.contains("The full experiment: `vmmap --aslr`"))
+    let svg = try readProcFile(dir.path + "/aslr.svg")
+    #expect(svg.contains("<circle") && svg.contains("<polygon"))
+  }
+
   /// The same model renders to the same bytes; a newer schema, garbage and a missing file
   /// are refused with exit 65, 65 and 66.
   @Test func renderIsDeterministicAndRefusesBadModels() throws {

@@ -342,5 +342,19 @@ void vmp_sample_release(struct vmp_sample_run *_Nonnull sample);
 int vmp_perf_event_paranoid(void);
 
 #include "tlb.h"
+/* --aslr (aslr.c): the personality and the auxiliary vector, which Glibc's Swift module does
+ * not import. */
+
+/// personality(2) without change: the current persona (ADDR_NO_RANDOMIZE is 0x0040000), or -errno.
+long vmp_personality_get(void);
+
+/// personality(2): sets `persona` (it takes effect at the next execve). 0 or -errno.
+int vmp_personality_set(unsigned int persona);
+
+/// getauxval(3) of the process: AT_BASE (the dynamic loader's load address).
+unsigned long vmp_auxv_interpreter_base(void);
+
+/// getauxval(3) of the process: AT_SYSINFO_EHDR (the vdso's address).
+unsigned long vmp_auxv_vdso(void);
 
 #endif

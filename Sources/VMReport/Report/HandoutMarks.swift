@@ -52,6 +52,7 @@ struct HandoutMarks: ReportMarkSource {
     case "walk-steps", "walk-pages", "walk-cost": return walkTable(named: name)
     case "tlb": return tlbTable()
     case "aslr": return aslrTable()
+    case "aslr-runs", "aslr-two-runs": return aslrRunsTable(named: name)
     case "steps": return stepTable()
     case "kernel-config":
       let config = m.kernelConfig ?? [:]
@@ -322,6 +323,7 @@ struct HandoutMarks: ReportMarkSource {
     report.faults.forEach(add)
     add(report.cow)
     report.demand.forEach(add)
+    add(report.aslr)
     return ReportTable(
       columns: [
         .init("Step"), .init("Status"), .init("Seconds", .right), .init("Minor faults", .right),

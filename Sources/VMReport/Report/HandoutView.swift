@@ -149,6 +149,7 @@ struct HandoutView {
     sampleContext(&c)
     walkContext(&c)
     tlbContext(&c)
+    aslrContext(&c)
     c["hasKernelConfig"] = !(m.kernelConfig ?? [:]).isEmpty
     return c
   }

@@ -27,6 +27,8 @@ public struct Report: Codable, Sendable {
   public var walk: Step<WalkReport>?
   /// The TLB sweep, short (`ReportCollector.tlbOptions`).
   public var tlb: Step<TLBReport>? = nil
+  /// ASLR: the specimen started a few times with and without randomisation (`--aslr`, short).
+  public var aslr: Step<AslrReport>?
   /// Wall time of the whole collection, seconds.
   public var seconds: Double
   /// `vmmap --sample`, short: `vmmap __touch 1024` with every page fault sampled.
@@ -71,6 +73,7 @@ public struct Report: Codable, Sendable {
     add(sample)
     add(walk)
     add(tlb)
+    add(aslr)
     return out
   }
 

@@ -39,12 +39,15 @@ public struct ReportCollector: Sendable {
     let demand = variants.map { _ in Slot<Step<DemandReport>>() }
     let walk = Slot<Step<WalkReport>>()
     let tlb = Slot<Step<TLBReport>>()
+    let aslr = Slot<Step<AslrReport>>()
 
     var jobs: [@Sendable () -> Void] = []
     if let pid = options.pid {
       jobs.append { process.value = self.run(.snapshot(pid: pid), as: MapSnapshot.self) }
     }
     if options.experiments {
+      // The longest job first: many short children, one after another.
+      jobs.append { aslr.value = self.runAslr() }
       jobs.append { specimen.value = self.snapshotOfSpecimen() }
       jobs.append { tlb.value = self.run(.tlb(Self.tlbOptions), as: TLBReport.self) }
       // The slowest first (the file variant writes, syncs and reads back its file).
@@ -64,7 +67,8 @@ public struct ReportCollector: Sendable {
       schemaVersion: Report.currentSchemaVersion, generator: generator, options: options,
       machine: machine, specimen: specimen.value, process: process.value,
       faults: faults.compactMap(\.value), cow: cow.value, demand: demand.compactMap(\.value),
-      walk: walk.value, tlb: tlb.value, seconds: (ContinuousClock.now - start).seconds,
+      walk: walk.value, tlb: tlb.value, aslr: aslr.value,
+      seconds: (ContinuousClock.now - start).seconds,
       sample: sample.value)
   }
 

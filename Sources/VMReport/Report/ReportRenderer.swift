@@ -85,6 +85,7 @@ struct HandoutFigures {
       figures.append(strip)
     }
     figures += try walkFigures()
+    if let figure = try Self.aslr(report) { figures.append(figure) }
     return Dictionary(figures.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
   }
 
