@@ -184,6 +184,10 @@ extension Report {
     }
     add(cow, as: "cow")
     for step in faults { add(step, as: step.result.map { "fault-" + $0.type.rawValue }) }
+    add(walk, as: "walk")
+    add(tlb, as: "tlb")
+    add(aslr, as: "aslr")
+    add(sample, as: "sample")
     return out
   }
 }
