@@ -70,7 +70,10 @@ import VMReport
     #expect(specimen.unchanged == specimen.aTotals.regions)
     // Every experiment of the report is there, with its measures.
     let report = try load(r.a)
-    #expect(c.experiments.count == 1 + report.demand.count + 1 + report.faults.count)
+    // specimen, demand variants, cow, faults, walk, tlb, aslr, sample.
+    #expect(c.experiments.count == 1 + report.demand.count + 1 + report.faults.count + 4)
+    #expect(
+      Set(["walk", "tlb", "aslr", "sample"]).isSubset(of: Set(c.experiments.map(\.experiment))))
     #expect(c.experiments.allSatisfy { $0.aMissing == nil && !$0.measures.isEmpty })
   }
 
