@@ -71,3 +71,13 @@ public struct SandboxRun<Result: Sendable>: Sendable {
   /// The usage as experiment results carry it (`sandbox` in their JSON).
   public var sandboxUsage: SandboxUsage? { usage.map { SandboxUsage(pid: pid, usage: $0) } }
 }
+
+/// A result the parent stamps with what its sandboxed child cost (`wait4`).
+public protocol SandboxStamped: Codable, Sendable {
+  var sandbox: SandboxUsage? { get set }
+}
+
+extension CowReport: SandboxStamped {}
+extension TLBReport: SandboxStamped {}
+extension WalkReport: SandboxStamped {}
+extension FaultReport: SandboxStamped {}

@@ -26,13 +26,7 @@ extension VMMapCommand {
   /// Starts the specimen `--runs` times in each series and renders what moved.
   func runAslr(style: TextStyle) throws {
     let report = try AslrExperiment.run(runs: aslrRuns ?? AslrExperiment.defaultRuns)
-    if effectiveFormat == .json {
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-      try emit(Array(try encoder.encode(report)) + [UInt8(ascii: "\n")])
-    } else {
-      try emit(Array(AslrTextRenderer(style: style).render(report).utf8))
-    }
+    try emitResult(report) { AslrTextRenderer(style: style).render(report) }
   }
 }
 

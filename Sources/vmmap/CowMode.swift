@@ -7,20 +7,8 @@ import VMReport
 extension VMMapCommand {
   /// Runs the copy-on-write demo in a sandboxed child and renders its report.
   func runCow(style: TextStyle) throws {
-    let experiment = Experiment.copyOnWrite
-    let run = try Sandbox.run(experiment, as: CowReport.self)
-    guard case .finished(var report) = run.outcome else {
-      throw run.error(experiment: experiment)
-        ?? VMMapError(.internalError, what: "experiment cow", why: "no result")
-    }
-    report.sandbox = run.sandboxUsage
-    if effectiveFormat == .json {
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-      try emit(Array(try encoder.encode(report)) + [UInt8(ascii: "\n")])
-    } else {
-      try emit(Array(CowTextRenderer(style: style).render(report).utf8))
-    }
+    let report = try runSandboxed(.copyOnWrite, as: CowReport.self)
+    try emitResult(report) { CowTextRenderer(style: style).render(report) }
   }
 }
 

@@ -21,13 +21,7 @@ extension VMMapCommand {
       throw run.outcome.error(experiment: experiment.name)
         ?? VMMapError(.internalError, what: "experiment demand", why: "no result")
     }
-    if effectiveFormat == .json {
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-      try emit(Array(try encoder.encode(report)) + [UInt8(ascii: "\n")])
-    } else {
-      try emit(Array(DemandTextRenderer(style: style).render(report).utf8))
-    }
+    try emitResult(report) { DemandTextRenderer(style: style).render(report) }
   }
 
   /// `--size` (default 100 MiB) and the flags, checked: at least one byte, at most half of

@@ -8,20 +8,8 @@ extension VMMapCommand {
   /// Runs the TLB sweep in a sandboxed child and renders its report.
   func runTLB(style: TextStyle) throws {
     let options = try tlbOptions()
-    let experiment = Experiment.tlb(options)
-    let run = try Sandbox.run(experiment, as: TLBReport.self)
-    guard case .finished(var report) = run.outcome else {
-      throw run.error(experiment: experiment)
-        ?? VMMapError(.internalError, what: "experiment tlb", why: "no result")
-    }
-    report.sandbox = run.sandboxUsage
-    if effectiveFormat == .json {
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-      try emit(Array(try encoder.encode(report)) + [UInt8(ascii: "\n")])
-    } else {
-      try emit(Array(TLBTextRenderer(style: style).render(report).utf8))
-    }
+    let report = try runSandboxed(.tlb(options), as: TLBReport.self)
+    try emitResult(report) { TLBTextRenderer(style: style).render(report) }
   }
 
   /// `--size` as the largest working set (default 1 GiB): at least 64 KiB, at most half of

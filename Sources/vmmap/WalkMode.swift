@@ -15,20 +15,9 @@ extension VMMapCommand {
     // such process 66, a kernel thread or zombie 69, permission 77).
     let reader = try ProcessReader(pid: target)
     try reader.checkUserProcess(try reader.readStat(), status: try reader.readStatus())
-    let experiment = Experiment.walk(WalkRequest(pid: target, addresses: [address]))
-    let run = try Sandbox.run(experiment, as: WalkReport.self)
-    guard case .finished(var report) = run.outcome else {
-      throw run.error(experiment: experiment)
-        ?? VMMapError(.internalError, what: "experiment walk", why: "no result")
-    }
-    report.sandbox = run.sandboxUsage
-    if effectiveFormat == .json {
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-      try emit(Array(try encoder.encode(report)) + [UInt8(ascii: "\n")])
-    } else {
-      try emit(Array(WalkTextRenderer(style: style).render(report).utf8))
-    }
+    let report = try runSandboxed(
+      .walk(WalkRequest(pid: target, addresses: [address])), as: WalkReport.self)
+    try emitResult(report) { WalkTextRenderer(style: style).render(report) }
   }
 }
 
