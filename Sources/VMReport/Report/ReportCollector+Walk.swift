@@ -12,32 +12,18 @@ extension ReportCollector {
 
   /// Starts `vmmap __specimen`, walks four of its addresses from a sandboxed child, ends it.
   func walkOfSpecimen() -> Step<WalkReport> {
-    let start = ContinuousClock.now
-    let specimen: SpecimenProcess
-    do {
-      specimen = try SpecimenProcess(executable: executable)
-    } catch {
-      return Step(
-        name: "walk", result: nil,
-        error: StepError(
-          VMMapError(
-            .internalError, what: "the specimen process", why: "\(error)",
-            fix: "run vmmap __specimen by hand to see why")),
-        seconds: (ContinuousClock.now - start).seconds, child: nil)
-    }
-    defer { specimen.stop() }
-    var addresses: [UInt64] = []
-    var labels: [String] = []
-    for (label, pick) in Self.walkTags {
-      if let r = specimen.records.first(where: pick) {
-        addresses.append(r.address)
-        labels.append(label)
+    withSpecimen(step: "walk") { specimen in
+      var addresses: [UInt64] = []
+      var labels: [String] = []
+      for (label, pick) in Self.walkTags {
+        if let r = specimen.records.first(where: pick) {
+          addresses.append(r.address)
+          labels.append(label)
+        }
       }
+      return run(
+        .walk(WalkRequest(pid: specimen.pid, addresses: addresses, labels: labels)),
+        as: WalkReport.self)
     }
-    var step = run(
-      .walk(WalkRequest(pid: specimen.pid, addresses: addresses, labels: labels)),
-      as: WalkReport.self)
-    step.seconds = (ContinuousClock.now - start).seconds
-    return step
   }
 }

@@ -125,13 +125,23 @@ public struct ReportCollector: Sendable {
 
   /// Starts `vmmap __specimen`, snapshots it from a sandboxed child, ends it.
   func snapshotOfSpecimen() -> Step<MapSnapshot> {
+    withSpecimen(step: "specimen") { specimen in
+      var step = run(.snapshot(pid: specimen.pid), as: MapSnapshot.self)
+      step.name = "specimen"
+      return step
+    }
+  }
+
+  /// Starts `vmmap __specimen`, runs `body` on it, ends it; a specimen that does not start is
+  /// the step's error. The step's time includes the specimen's start.
+  func withSpecimen<R>(step name: String, _ body: (SpecimenProcess) -> Step<R>) -> Step<R> {
     let start = ContinuousClock.now
     let specimen: SpecimenProcess
     do {
       specimen = try SpecimenProcess(executable: executable)
     } catch {
       return Step(
-        name: "specimen", result: nil,
+        name: name, result: nil,
         error: StepError(
           VMMapError(
             .internalError, what: "the specimen process", why: "\(error)",
@@ -139,8 +149,8 @@ public struct ReportCollector: Sendable {
         seconds: (ContinuousClock.now - start).seconds, child: nil)
     }
     defer { specimen.stop() }
-    var step = run(.snapshot(pid: specimen.pid), as: MapSnapshot.self)
-    step.name = "specimen"
+    var step = body(specimen)
+    step.seconds = (ContinuousClock.now - start).seconds
     return step
   }
 
