@@ -9,8 +9,7 @@ let package = Package(
     .library(name: "VMMapCore", targets: ["VMMapCore"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-    .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
   ],
   targets: [
     // C: only what Swift cannot do safely (fault recovery, fork, ioctl structs).
@@ -37,15 +36,17 @@ let package = Package(
       name: "VMReport",
       dependencies: [
         "VMMapCore", "VMExperiments", "CLibXML2", "CCmark", "VMMapTemplates",
-        .product(name: "Mustache", package: "swift-mustache"),
       ]),
 
+    // The commit `vmmap --version` names, written before every build (git, or "unknown").
+    .plugin(name: "BuildInfo", capability: .buildTool()),
     .executableTarget(
       name: "vmmap",
       dependencies: [
         "VMMapCore", "VMExperiments", "VMReport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]),
+      ],
+      plugins: ["BuildInfo"]),
 
     // libFuzzer target over the maps/smaps parsers (Scripts/fuzz builds it with --sanitize fuzzer).
     .executableTarget(name: "FuzzMaps", dependencies: ["VMMapCore"]),

@@ -1,5 +1,5 @@
 import CVMProbes
-import Foundation
+import FoundationEssentials
 import Glibc
 import VMMapCore
 
@@ -138,7 +138,7 @@ struct ScratchFile {
     for line in mounts.split(separator: "\n") {
       let fields = line.split(separator: " ")
       guard fields.count >= 3 else { continue }
-      let point = fields[1].replacingOccurrences(of: "\\040", with: " ")
+      let point = fields[1].replacing("\\040", with: " ")
       let holds =
         point == "/" || real == point || real.hasPrefix(point.hasSuffix("/") ? point : point + "/")
       // The last of equally long mount points is the one on top.

@@ -1,5 +1,5 @@
 import CVMProbes
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// The child side of `Sandbox` (`vmmap __experiment NAME`), dispatched before argument parsing.

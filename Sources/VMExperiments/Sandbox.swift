@@ -1,5 +1,5 @@
 import CVMProbes
-import Foundation
+import FoundationEssentials
 import Glibc
 import VMMapCore
 

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Glibc
 import VMExperiments
 import VMMapCore
@@ -223,7 +223,8 @@ struct DemandTextRenderer {
 
   func formatMilliseconds(_ ms: Double) -> String {
     ms >= 1000
-      ? String(format: "%.2f s", ms / 1000) : String(format: "%.1f ms", ms)
+      ? CommandFaultsTextRenderer.fixed(ms / 1000, 2) + " s"
+      : CommandFaultsTextRenderer.fixed(ms, 1) + " ms"
   }
 
   func signedIEC(_ v: Int64) -> String { (v < 0 ? "-" : "+") + SizeFormat.iec(v.magnitude) }

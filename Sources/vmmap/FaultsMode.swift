@@ -1,5 +1,6 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+import Glibc
 import VMExperiments
 import VMMapCore
 import VMReport
@@ -224,7 +225,7 @@ struct CommandFaultsTextRenderer {
     let plain = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./=:,+@%^-")
     return words.map { w in
       if !w.isEmpty && w.allSatisfy({ plain.contains($0) }) { return w }
-      return "'" + w.replacingOccurrences(of: "'", with: "'\\''") + "'"
+      return "'" + w.replacing("'", with: "'\\''") + "'"
     }.joined(separator: " ")
   }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
 import Glibc
 import VMMapCore
 import VMReport
@@ -38,19 +38,22 @@ struct DocumentOptions: ParsableArguments {
     name: .shortAndLong,
     help: ArgumentHelp(
       "Write here (atomically); - is standard output. Default: output/<host>-<kernel>.<ext>.",
-      valueName: "path"))
+      valueName: "path"),
+    completion: .file())
   var output: String?
 
   @Option(
     help: ArgumentHelp(
       "Render with the templates in this directory (a copy of templates/) instead of the built-in ones.",
-      valueName: "dir"))
+      valueName: "dir"),
+    completion: .directory)
   var templates: String?
 
   @Option(
     help: ArgumentHelp(
       "With --format md and -o -: where the SVG figures go (default output/figures).",
-      valueName: "dir"))
+      valueName: "dir"),
+    completion: .directory)
   var figures: String?
 
   func validate() throws {
@@ -96,7 +99,9 @@ struct ReportCommand: ParsableCommand {
 
   @OptionGroup var document: DocumentOptions
 
-  @Option(help: ArgumentHelp("Add a snapshot of this process.", valueName: "pid"))
+  @Option(
+    help: ArgumentHelp("Add a snapshot of this process.", valueName: "pid"),
+    completion: Completions.pids)
   var pid: String?
 
   @Flag(help: "Leave the experiments out (a bug ticket: one process, small and fast).")
@@ -154,7 +159,8 @@ struct RenderCommand: ParsableCommand {
 
   @Argument(
     help: ArgumentHelp(
-      "The report model (JSON), or a watch timeline (vmmap watch -o).", valueName: "report.json"))
+      "The report model (JSON), or a watch timeline (vmmap watch -o).", valueName: "report.json"),
+    completion: .file(extensions: ["json"]))
   var input: String
 
   @OptionGroup var document: DocumentOptions

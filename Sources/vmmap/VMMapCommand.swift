@@ -38,7 +38,8 @@ struct VMMapCommand: ParsableCommand {
 
   @Option(
     name: .customLong("map"), parsing: .upToNextOption,
-    help: ArgumentHelp("Show the memory map of each PID.", valueName: "pid"))
+    help: ArgumentHelp("Show the memory map of each PID.", valueName: "pid"),
+    completion: Completions.pids)
   var mapPIDs: [String] = []
 
   @Option(
@@ -55,7 +56,8 @@ struct VMMapCommand: ParsableCommand {
   @Option(
     help: ArgumentHelp(
       "Make a memory fault in a sandboxed child and explain it (all: every type).",
-      valueName: "type"))
+      valueName: "type"),
+    completion: Completions.faultTypes)
   var fault: FaultChoice?
 
   @Flag(
@@ -131,17 +133,20 @@ struct VMMapCommand: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "The process for --detail or --walk (default: vmmap itself).", valueName: "pid"))
+      "The process for --detail or --walk (default: vmmap itself).", valueName: "pid"),
+    completion: Completions.pids)
   var pid: String?
 
   @Option(
     name: .customLong("maps-file"),
-    help: ArgumentHelp("Read a saved /proc/PID/maps file.", valueName: "file"))
+    help: ArgumentHelp("Read a saved /proc/PID/maps file.", valueName: "file"),
+    completion: .file())
   var mapsFile: String?
 
   @Option(
     name: .customLong("smaps-file"),
-    help: ArgumentHelp("Read a saved /proc/PID/smaps file.", valueName: "file"))
+    help: ArgumentHelp("Read a saved /proc/PID/smaps file.", valueName: "file"),
+    completion: .file())
   var smapsFile: String?
 
   @Flag(
@@ -156,7 +161,8 @@ struct VMMapCommand: ParsableCommand {
   @Option(
     help: ArgumentHelp(
       "Only regions of these kinds (comma-separated): \(RegionKind.allCases.map(\.rawValue).joined(separator: ", ")).",
-      valueName: "kind"))
+      valueName: "kind"),
+    completion: Completions.regionKinds)
   var kind: [String] = []
 
   @Option(
@@ -180,7 +186,8 @@ struct VMMapCommand: ParsableCommand {
 
   @Option(
     name: .shortAndLong,
-    help: ArgumentHelp("Write to this file (atomically); - is standard output.", valueName: "path"))
+    help: ArgumentHelp("Write to this file (atomically); - is standard output.", valueName: "path"),
+    completion: .file())
   var output: String?
 
   @Option(

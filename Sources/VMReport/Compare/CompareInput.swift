@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import VMExperiments
 import VMMapCore
 
@@ -69,7 +69,7 @@ public enum CompareInput: Sendable {
           .permissionDenied, what: path, why: "permission denied",
           fix: "check the file's permissions (ls -l)")
       }
-      throw VMMapError(.ioError, what: path, why: "cannot read it (\(error.localizedDescription))")
+      throw VMMapError(.ioError, what: path, why: "cannot read it (\(error))")
     }
   }
 

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import VMMapCore
 
 /// Renders a `Comparison` through `compare.md` (Markdown, HTML) or as its JSON model: the same

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import VMMapCore
 
 /// Machine facts as `key.path → value for people`, from their JSON: a fact added to
@@ -34,52 +34,22 @@ enum FactFlattener {
     }
   }
 
+  static func unsigned(_ u: UInt64, key: String) -> String {
+    if byteFacts.contains(key) { return SizeFormat.iec(u) }
+    if addressFacts.contains(key) { return "0x" + String(u, radix: 16) }
+    return String(u)
+  }
+
   static func scalar(_ value: JSONValue, key: String) -> String {
     switch value {
     case .string(let s): return s
     case .bool(let b): return b ? "yes" : "no"
-    case .unsigned(let u):
-      if byteFacts.contains(key) { return SizeFormat.iec(u) }
-      if addressFacts.contains(key) { return "0x" + String(u, radix: 16) }
-      return String(u)
-    case .signed(let i): return String(i)
+    case .integer(let i) where i >= 0: return unsigned(UInt64(i), key: key)
+    case .unsigned(let u): return unsigned(u, key: key)
+    case .integer(let i): return String(i)
     case .double(let d): return "\(d)"
     case .null: return "none"
     case .array, .object: return "…"
-    }
-  }
-}
-
-/// Any JSON value, decoded without Foundation's number bridging (a Bool stays a Bool, a
-/// UInt64 keeps its 64 bits).
-enum JSONValue: Decodable, Equatable {
-  case null
-  case bool(Bool)
-  case unsigned(UInt64)
-  case signed(Int64)
-  case double(Double)
-  case string(String)
-  case array([JSONValue])
-  case object([String: JSONValue])
-
-  init(from decoder: any Decoder) throws {
-    let c = try decoder.singleValueContainer()
-    if c.decodeNil() {
-      self = .null
-    } else if let b = try? c.decode(Bool.self) {
-      self = .bool(b)
-    } else if let u = try? c.decode(UInt64.self) {
-      self = .unsigned(u)
-    } else if let i = try? c.decode(Int64.self) {
-      self = .signed(i)
-    } else if let d = try? c.decode(Double.self) {
-      self = .double(d)
-    } else if let s = try? c.decode(String.self) {
-      self = .string(s)
-    } else if let a = try? c.decode([JSONValue].self) {
-      self = .array(a)
-    } else {
-      self = .object(try c.decode([String: JSONValue].self))
     }
   }
 }

@@ -132,7 +132,7 @@ extension Layout {
   /// `/tmp/vmmap-specimen.HTHqMr/x` → `/tmp/vmmap-specimen.XXXXXX/x`.
   static func specimenDirectory(_ path: String) -> String {
     let marker = "/vmmap-specimen."
-    guard let r = path.range(of: marker) else { return path }
+    guard let r = path.firstRange(of: marker) else { return path }
     let rest = path[r.upperBound...]
     let random = rest.prefix { $0.isASCII && ($0.isLetter || $0.isNumber) }
     guard random.count == 6 else { return path }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Glibc
 import VMMapCore
 
@@ -72,9 +72,8 @@ public struct Redactor: Sendable {
     }
     do {
       let data = try JSONEncoder().encode(report)
-      let tree = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-      let cleaned = transform(tree, key: nil)
-      let back = try JSONSerialization.data(withJSONObject: cleaned, options: [.fragmentsAllowed])
+      let tree = try JSONDecoder().decode(JSONValue.self, from: data)
+      let back = try JSONEncoder().encode(transform(tree, key: nil))
       return try JSONDecoder().decode(Report.self, from: back)
     } catch {
       throw VMMapError(.internalError, what: "redacting the report", why: "\(error)")
@@ -86,21 +85,23 @@ public struct Redactor: Sendable {
     return [program] + command.indices.dropFirst().map { "<arg \($0)>" }
   }
 
-  func transform(_ value: Any, key: String?) -> Any {
-    if let s = value as? String {
+  func transform(_ value: JSONValue, key: String?) -> JSONValue {
+    switch value {
+    case .string(let s):
       // `…Bytes` fields hold a name's bytes in hex (names that are not UTF-8).
       if let key, key.hasSuffix("Bytes"), let bytes = Self.unhex(s) {
-        return Self.hex(redact(bytes: bytes))
+        return .string(Self.hex(redact(bytes: bytes)))
       }
-      return String(decoding: redact(bytes: Array(s.utf8)), as: UTF8.self)
-    }
-    if let array = value as? [Any] { return array.map { transform($0, key: nil) } }
-    if let object = value as? [String: Any] {
-      var out: [String: Any] = [:]
+      return .string(String(decoding: redact(bytes: Array(s.utf8)), as: UTF8.self))
+    case .array(let array):
+      return .array(array.map { transform($0, key: nil) })
+    case .object(let object):
+      var out: [String: JSONValue] = [:]
       for (k, v) in object { out[k] = transform(v, key: k) }
-      return out
+      return .object(out)
+    case .null, .bool, .integer, .unsigned, .double:
+      return value
     }
-    return value
   }
 
   /// Replaces every occurrence: user names and the hostname as whole words (not inside a

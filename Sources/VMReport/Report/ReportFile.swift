@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import VMMapCore
 
 /// A report model as a JSON file: written by `vmmap report --format json`, read by `render`.

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import VMMapCore
 
 /// `--templates DIR`: a user's copy of templates/ (every `NAME.mustache` becomes template

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import VMMapCore
 
 /// What `vmmap watch` saw (docs/schema/watch.schema.json): one sample per interval, each with
