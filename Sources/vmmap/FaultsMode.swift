@@ -50,6 +50,16 @@ extension VMMapCommand {
   func runFaults() throws {
     let command = faultsCommand
     let report = try CommandRunner.run(command, trace: !noPtrace)
+    try finishCommand(command, report, exit: report.exit) { style in
+      CommandFaultsTextRenderer(style: style).render(report)
+    }
+  }
+
+  /// Writes a measured command's report (to stderr unless `-o`: stdout is the command's),
+  /// says so when a signal killed it, and exits with its status (128 + N for signal N).
+  func finishCommand<R: Encodable>(
+    _ command: [String], _ report: R, exit: CommandExit, text: (TextStyle) -> String
+  ) throws {
     let toStandardError = output == nil
     let bytes: [UInt8]
     if effectiveFormat == .json {
@@ -58,22 +68,21 @@ extension VMMapCommand {
       bytes = Array(try encoder.encode(report)) + [UInt8(ascii: "\n")]
     } else {
       let fd: Int32 = toStandardError ? 2 : output == "-" ? 1 : -1
-      let style = TextStyle(enabled: color.enabled(forFileDescriptor: fd))
-      bytes = Array(CommandFaultsTextRenderer(style: style).render(report).utf8)
+      bytes = Array(text(TextStyle(enabled: color.enabled(forFileDescriptor: fd))).utf8)
     }
     if toStandardError {
       writeStandardError(bytes)
     } else {
       try emit(bytes)
     }
-    if let signal = report.exit.signal {
-      let core = report.exit.coreDumped ? ", core dumped" : ""
+    if let signal = exit.signal {
+      let core = exit.coreDumped ? ", core dumped" : ""
       let line =
         "vmmap: command \(TerminalEscape.escape(CommandFaultsTextRenderer.shellWords(command))): "
-        + "killed by \(signalName(signal))\(core) (exit status \(report.exit.status) = 128 + \(signal))\n"
+        + "killed by \(signalName(signal))\(core) (exit status \(exit.status) = 128 + \(signal))\n"
       writeStandardError(Array(line.utf8))
     }
-    if report.exit.status != 0 { throw ExitCode(report.exit.status) }
+    if exit.status != 0 { throw ExitCode(exit.status) }
   }
 }
 

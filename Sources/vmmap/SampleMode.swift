@@ -38,29 +38,8 @@ extension VMMapCommand {
   func runSample() throws {
     let command = sampleCommand
     let report = try SampleRunner.run(command)
-    let toStandardError = output == nil
-    let bytes: [UInt8]
-    if effectiveFormat == .json {
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-      bytes = Array(try encoder.encode(report)) + [UInt8(ascii: "\n")]
-    } else {
-      let fd: Int32 = toStandardError ? 2 : output == "-" ? 1 : -1
-      let style = TextStyle(enabled: color.enabled(forFileDescriptor: fd))
-      bytes = Array(SampleTextRenderer(style: style).render(report).utf8)
+    try finishCommand(command, report, exit: report.exit) { style in
+      SampleTextRenderer(style: style).render(report)
     }
-    if toStandardError {
-      writeStandardError(bytes)
-    } else {
-      try emit(bytes)
-    }
-    if let signal = report.exit.signal {
-      let core = report.exit.coreDumped ? ", core dumped" : ""
-      let line =
-        "vmmap: command \(TerminalEscape.escape(CommandFaultsTextRenderer.shellWords(command))): "
-        + "killed by \(signalName(signal))\(core) (exit status \(report.exit.status) = 128 + \(signal))\n"
-      writeStandardError(Array(line.utf8))
-    }
-    if report.exit.status != 0 { throw ExitCode(report.exit.status) }
   }
 }
