@@ -223,8 +223,8 @@ struct DemandTextRenderer {
 
   func formatMilliseconds(_ ms: Double) -> String {
     ms >= 1000
-      ? CommandFaultsTextRenderer.fixed(ms / 1000, 2) + " s"
-      : CommandFaultsTextRenderer.fixed(ms, 1) + " ms"
+      ? SizeFormat.fixed(ms / 1000, places: 2) + " s"
+      : SizeFormat.fixed(ms, places: 1) + " ms"
   }
 
   func signedIEC(_ v: Int64) -> String { (v < 0 ? "-" : "+") + SizeFormat.iec(v.magnitude) }

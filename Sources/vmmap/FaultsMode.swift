@@ -193,13 +193,14 @@ struct CommandFaultsTextRenderer {
     }
     add(
       "Time:",
-      "user \(Self.fixed(r.userSeconds, 3)) s, sys \(Self.fixed(r.systemSeconds, 3)) s, "
-        + "wall \(Self.fixed(r.wallSeconds, 3)) s")
+      "user \(SizeFormat.fixed(r.userSeconds, places: 3)) s, sys \(SizeFormat.fixed(r.systemSeconds, places: 3)) s, "
+        + "wall \(SizeFormat.fixed(r.wallSeconds, places: 3)) s")
     if let perMiB = r.faultsPerMiB {
       let bound = r.maxRSS.isUpperBound ? "at least " : ""
       add(
         "Faults/MiB:",
-        "\(bound)\(Self.fixed(perMiB, 1)) per MiB of max RSS (256 is one fault per 4 KiB page)")
+        "\(bound)\(SizeFormat.fixed(perMiB, places: 1)) per MiB of max RSS (256 is one fault per 4 KiB page)"
+      )
       if !r.maxRSS.isUpperBound { add("", Self.faultsPerMiBMeaning(perMiB)) }
     }
     if r.tracing.method == .ptrace && r.tracing.threadsStarted > 0 {
@@ -216,17 +217,6 @@ struct CommandFaultsTextRenderer {
     }
     if perMiB <= 320 { return "about one fault for each page it kept" }
     return "more faults than pages it kept: memory freed and touched again, or copy-on-write"
-  }
-
-  /// `x` with `digits` decimals (no Foundation formatters: SWIFT-NOTES.md §9).
-  static func fixed(_ x: Double, _ digits: Int) -> String {
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let n = Int64((x * scale).rounded())
-    let whole = n / Int64(scale)
-    guard digits > 0 else { return "\(whole)" }
-    let fraction = String(n % Int64(scale))
-    return "\(whole)." + String(repeating: "0", count: digits - fraction.count) + fraction
   }
 
   /// The words as a shell would need them typed: plain words bare, others in single quotes.

@@ -77,14 +77,15 @@ struct TLBTextRenderer {
       var line = pad(SizeFormat.iec(point.workingSet), 12, left: true)
       for c in columns {
         let v = r.curve(c.0, c.1)?.points[safe: k]?.nanosecondsPerAccess
-        line += pad(v.map { fixed($0, 1) } ?? "-", 12)
+        line += pad(v.map { SizeFormat.fixed($0, places: 1) } ?? "-", 12)
       }
       let width = Int((point.nanosecondsPerAccess / maxNs * 30).rounded())
       line += "  " + String(repeating: "#", count: max(1, width))
-      if let m = point.missesPerAccess { line += "  " + fixed(m, 3) }
+      if let m = point.missesPerAccess { line += "  " + SizeFormat.fixed(m, places: 3) }
       if let knee = knees[point.workingSet] {
         line += style.bold(
-          "  ← knee (\(knee.cause ?? "?")): \(fixed(knee.before, 1)) → \(fixed(knee.after, 1)) ns")
+          "  ← knee (\(knee.cause ?? "?")): \(SizeFormat.fixed(knee.before, places: 1)) → \(SizeFormat.fixed(knee.after, places: 1)) ns"
+        )
       }
       out.append(line)
     }
@@ -92,7 +93,7 @@ struct TLBTextRenderer {
     out.append(style.bold("KNEES"))
     for curve in r.curves {
       let list = curve.knees.map {
-        "\(SizeFormat.iec($0.workingSet)) (\($0.cause ?? "?"), \(fixed($0.before, 1)) → \(fixed($0.after, 1)) ns)"
+        "\(SizeFormat.iec($0.workingSet)) (\($0.cause ?? "?"), \(SizeFormat.fixed($0.before, places: 1)) → \(SizeFormat.fixed($0.after, places: 1)) ns)"
       }
       out.append(
         "  \(pad(curve.backing == .base ? "4 KiB" : "THP", 6, left: true))\(pad(curve.order.rawValue, 11, left: true))"
@@ -129,16 +130,6 @@ struct TLBTextRenderer {
   func pad(_ s: String, _ width: Int, left: Bool = false) -> String {
     let fill = String(repeating: " ", count: max(0, width - s.count))
     return left ? s + fill : fill + s
-  }
-
-  /// `v` with `places` decimals, without Foundation's formatters.
-  func fixed(_ v: Double, _ places: Int) -> String {
-    var scale = 1
-    for _ in 0..<places { scale *= 10 }
-    let n = Int((v * Double(scale)).rounded())
-    var frac = String(n % scale)
-    while frac.count < places { frac = "0" + frac }
-    return "\(n / scale).\(frac)"
   }
 }
 

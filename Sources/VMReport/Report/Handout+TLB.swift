@@ -9,7 +9,7 @@ extension HandoutView {
     e["maxWorkingSet"] = Self.size(t.options.maxWorkingSet)
     e["repeats"] = "\(t.options.repeats)"
     e["cpu"] = t.cpu.map { "CPU \($0)" } ?? "no CPU in particular (pinning failed)"
-    func ns(_ v: Double?) -> String { v.map { Self.decimal($0, places: 1) + " ns" } ?? "?" }
+    func ns(_ v: Double?) -> String { v.map { SizeFormat.fixed($0, places: 1) + " ns" } ?? "?" }
     if let first = t.curve(.base, .random)?.points.first {
       e["firstNs"] = ns(first.nanosecondsPerAccess)
       e["firstSize"] = Self.size(first.workingSet)
@@ -63,7 +63,7 @@ extension HandoutMarks {
     ]
     let curves = order.compactMap { o in t.curve(o.0, o.1).map { (o.2, $0) } }
     let knees = Set(base.knees.filter { $0.cause == "tlb" }.map(\.workingSet))
-    func ns(_ v: Double) -> String { HandoutView.decimal(v, places: 1) }
+    func ns(_ v: Double) -> String { SizeFormat.fixed(v, places: 1) }
     let rows = base.points.indices.map { i -> [String] in
       let point = base.points[i]
       return [SizeFormat.iec(point.workingSet) + (knees.contains(point.workingSet) ? " ←" : "")]

@@ -253,7 +253,7 @@ struct HandoutMarks: ReportMarkSource {
           HandoutFigures.describe(d.options), thousands(d.pages), thousands(d.faults.minor),
           thousands(d.faults.major), thousands(d.after.region.presentPages),
           SizeFormat.iec(d.after.region.rss &- d.before.region.rss),
-          HandoutView.decimal(Double(d.touchNanoseconds) / 1e6, places: 1) + " ms",
+          SizeFormat.fixed(Double(d.touchNanoseconds) / 1e6, places: 1) + " ms",
         ]
       },
       caption:
@@ -312,7 +312,7 @@ struct HandoutMarks: ReportMarkSource {
       guard let step else { return }
       rows.append([
         step.name, step.error == nil ? "ok" : "failed",
-        HandoutView.decimal(step.seconds, places: 3),
+        SizeFormat.fixed(step.seconds, places: 3),
         step.child.map { thousands($0.minorFaults) } ?? "",
         step.child.map { thousands($0.majorFaults) } ?? "",
         step.child.map { SizeFormat.iec($0.maxRSS) } ?? "",

@@ -30,7 +30,7 @@ struct HandoutView {
     let failures = report.failures.map(Self.md)
     c["hasFailures"] = !failures.isEmpty
     c["failures"] = failures
-    c["seconds"] = Self.decimal(report.seconds, places: 2)
+    c["seconds"] = SizeFormat.fixed(report.seconds, places: 2)
 
     let p = m.paging
     c["pageSize"] = Self.size(p.pageSize)
@@ -173,7 +173,7 @@ struct HandoutView {
       e["rssBefore"] = Self.size(d.before.region.rss)
       e["rssAfter"] = Self.size(d.after.region.rss)
       e["rssGrowth"] = Self.size(d.after.region.rss &- d.before.region.rss)
-      e["millis"] = Self.decimal(Double(d.touchNanoseconds) / 1e6, places: 1)
+      e["millis"] = SizeFormat.fixed(Double(d.touchNanoseconds) / 1e6, places: 1)
       return e
     }
     if let d = demand() {
@@ -200,7 +200,7 @@ struct HandoutView {
       var e = common(d)
       e["cachedAfterDrop"] = d.file.map { thousands($0.cachedAfterDrop) } ?? "?"
       if let anon = demand() {
-        e["anonMillis"] = Self.decimal(Double(anon.touchNanoseconds) / 1e6, places: 1)
+        e["anonMillis"] = SizeFormat.fixed(Double(anon.touchNanoseconds) / 1e6, places: 1)
       } else {
         e["anonMillis"] = "?"
       }
@@ -243,15 +243,4 @@ struct HandoutView {
   }
 
   static func log2(_ v: UInt64) -> Int { 63 - v.leadingZeroBitCount }
-
-  /// `v` with `places` decimals, without Foundation's formatters.
-  static func decimal(_ v: Double, places: Int) -> String {
-    var scale = 1.0
-    for _ in 0..<places { scale *= 10 }
-    let n = Int((v * scale).rounded())
-    let whole = n / Int(scale)
-    var frac = String(n % Int(scale))
-    while frac.count < places { frac = "0" + frac }
-    return places == 0 ? "\(whole)" : "\(whole).\(frac)"
-  }
 }

@@ -77,7 +77,7 @@ public struct SampleTextRenderer {
         "it ran \(r.mapSources.laterExecs) more program(s) by exec: faults before the last one are one row"
       )
     }
-    add("Time:", "wall \(fixed(r.wallSeconds, 3)) s")
+    add("Time:", "wall \(SizeFormat.fixed(r.wallSeconds, places: 3)) s")
     lines.append(style.bold("=== END ==="))
     return lines.joined(separator: "\n") + "\n"
   }
@@ -90,7 +90,8 @@ public struct SampleTextRenderer {
     var rows: [[String]] = []
     for g in r.regions {
       rows.append([
-        "\(g.order)", fixed(g.firstFaultSeconds * 1000, 3), Self.range(g), g.permissions ?? "",
+        "\(g.order)", SizeFormat.fixed(g.firstFaultSeconds * 1000, places: 3), Self.range(g),
+        g.permissions ?? "",
         thousands(Int(g.faults)), thousands(Int(g.pages)), thousands(Int(g.major)),
         thousands(Int(g.instruction)), thousands(Int(g.data)), thousands(Int(g.kernel)),
         Self.name(g),
@@ -148,15 +149,4 @@ public struct SampleTextRenderer {
     }
     return name
   }
-}
-
-/// `x` with `digits` decimals (no Foundation formatters).
-private func fixed(_ x: Double, _ digits: Int) -> String {
-  var scale = 1.0
-  for _ in 0..<digits { scale *= 10 }
-  let n = Int64((x * scale).rounded())
-  let whole = n / Int64(scale)
-  guard digits > 0 else { return "\(whole)" }
-  let fraction = String(n % Int64(scale))
-  return "\(whole)." + String(repeating: "0", count: digits - fraction.count) + fraction
 }

@@ -29,6 +29,19 @@ public enum SizeFormat {
   }
 
   /// One decimal when below 100 and not whole; rounded half up.
+  /// `x` with `places` decimals (`fixed(0.1234, places: 3)` is `0.123`), without Foundation's
+  /// formatters (SWIFT-NOTES.md §9). For the non-negative figures vmmap prints.
+  public static func fixed(_ x: Double, places: Int) -> String {
+    var scale = 1.0
+    for _ in 0..<places { scale *= 10 }
+    let n = Int64((x * scale).rounded())
+    let whole = n / Int64(scale)
+    guard places > 0 else { return "\(whole)" }
+    var fraction = String(n % Int64(scale))
+    while fraction.count < places { fraction = "0" + fraction }
+    return "\(whole).\(fraction)"
+  }
+
   static func number(_ x: Double) -> String {
     let tenths = (x * 10).rounded()
     if tenths.truncatingRemainder(dividingBy: 10) == 0 || x >= 100 {
